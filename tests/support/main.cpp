@@ -95,7 +95,9 @@ int main(int argc, char** argv) {
   // is not counted as a leak of the first test that waits on an fd.
   int p[2];
   if (::pipe(p) == 0) {
-    (void)conduit::runtime::wait_fd(p[0], conduit::runtime::interest::read, conduit::deadline::past());
+    (void)!::write(p[1], "x", 1);
+    (void)conduit::runtime::wait_fd(p[0], conduit::runtime::interest::read,
+                                    conduit::deadline::after(std::chrono::seconds(1)));
     ::close(p[0]);
     ::close(p[1]);
   }

@@ -37,8 +37,9 @@ enum class interest : std::uint8_t { read = 1, write = 2 };
 // Why wait_fd returned.
 enum class fd_wait : std::uint8_t {
   ready,     // poll reported the fd ready (or in error, or hung up): retry the syscall
-  unparked,  // unpark() was called (or a spurious wake-up)
+  unparked,  // the permit was consumed (unpark() was called); the fd may be ready too
   timeout,   // the deadline passed
+  spurious,  // a signal or a spurious wake-up: re-check and wait again
 };
 
 // The wake-up handle of one caller (one OS thread today). Obtain it with current().
@@ -49,13 +50,15 @@ class parker {
   parker& operator=(const parker&) = delete;
   ~parker();
 
-  // Parks the owning thread until unpark(), the deadline, or spuriously. Consumes the permit.
+  // Parks the owning thread until unpark(), the deadline, or spuriously. Returns true when it
+  // consumed the permit (an unpark() happened), false on timeout or a spurious return.
   // Blocks: yes, spinning up to the spin budget first. Context: the owning thread only.
-  void park(deadline d) noexcept;
+  bool park(deadline d) noexcept;
 
-  // Waits until fd is ready for `what`, unpark(), or the deadline. Consumes the permit if it
-  // returns unparked. Blocks: yes. Context: the owning thread only.
-  fd_wait wait_fd(int fd, interest what, deadline d) noexcept;
+  // Waits until fd is ready for `what`, unpark(), or the deadline. Returns unparked exactly
+  // when it consumed the permit. Does not spin (the caller retries its syscall instead).
+  // Blocks: yes. Context: the owning thread only.
+  [[nodiscard]] fd_wait wait_fd(int fd, interest what, deadline d) noexcept;
 
   // Sets the permit and wakes the owner if it is parked or in wait_fd.
   // Blocks: never. Context: any thread. The parker must be alive: see DESIGN "hand-off rule"
@@ -83,14 +86,14 @@ class parker {
 [[nodiscard]] parker& current() noexcept;
 
 // Shorthands for current().park(d) and current().wait_fd(...).
-inline void park(deadline d) noexcept { current().park(d); }
-inline fd_wait wait_fd(int fd, interest what, deadline d) noexcept {
+inline bool park(deadline d) noexcept { return current().park(d); }
+[[nodiscard]] inline fd_wait wait_fd(int fd, interest what, deadline d) noexcept {
   return current().wait_fd(fd, what, d);
 }
 
 // The spin budget: how long park and the poll descriptor's I/O loops spin (re-checking the
 // permit or retrying the non-blocking syscall) before they sleep in the kernel. Zero turns
-// spinning off. Default: 20 us on machines with more than one CPU, 0 on one CPU.
+// spinning off. Default: 10 us on machines with more than one CPU, 0 on one CPU.
 // Thread safety: any thread; takes effect for the next wait.
 void set_spin_budget(std::chrono::nanoseconds budget) noexcept;
 [[nodiscard]] std::chrono::nanoseconds spin_budget() noexcept;

@@ -1,0 +1,12 @@
+#include <conduit/fd.hpp>
+#include <unistd.h>
+
+namespace conduit {
+
+void unique_fd::reset(int fd) noexcept {
+  int old = std::exchange(fd_, fd);
+  // On Linux the descriptor is released even when close(2) fails with EINTR: never retry.
+  if (old >= 0) ::close(old);
+}
+
+}  // namespace conduit

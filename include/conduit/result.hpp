@@ -15,7 +15,6 @@
 #define CONDUIT_RESULT_HPP
 
 #include <conduit/error.hpp>
-
 #include <cstddef>
 #include <functional>
 #include <new>
@@ -66,17 +65,14 @@ class [[nodiscard]] result {
   using value_type = T;
   using error_type = E;
 
-  constexpr result()
-    requires std::is_default_constructible_v<T>
-      : has_(true) {
-    new (&val_) T();
-  }
+  constexpr result() requires std::is_default_constructible_v<T> : has_(true) { new (&val_) T(); }
   template <class U = T>
-    requires(std::is_constructible_v<T, U &&> &&
-             !std::is_same_v<std::remove_cvref_t<U>, result> &&
-             !std::is_same_v<std::remove_cvref_t<U>, std::in_place_t> &&
-             !std::is_same_v<std::remove_cvref_t<U>, unexpect_t>)
-  constexpr explicit(!std::is_convertible_v<U&&, T>) result(U&& v) : has_(true) {
+  requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::remove_cvref_t<U>, result> &&
+           !std::is_same_v<std::remove_cvref_t<U>, std::in_place_t> &&
+           !std::is_same_v<std::remove_cvref_t<U>,
+                           unexpect_t>) constexpr explicit(!std::is_convertible_v<U&&, T>)
+      result(U&& v)
+      : has_(true) {
     new (&val_) T(std::forward<U>(v));
   }
   template <class... A>
@@ -84,22 +80,18 @@ class [[nodiscard]] result {
     new (&val_) T(std::forward<A>(a)...);
   }
   template <class G>
-    requires std::is_constructible_v<E, const G&>
-  constexpr result(const unexpected<G>& u) : has_(false) {
-    new (&err_) E(u.error());
-  }
+  requires std::is_constructible_v<E, const G&>
+  constexpr result(const unexpected<G>& u) : has_(false) { new (&err_) E(u.error()); }
   template <class G>
-    requires std::is_constructible_v<E, G &&>
-  constexpr result(unexpected<G>&& u) : has_(false) {
-    new (&err_) E(std::move(u).error());
-  }
+  requires std::is_constructible_v<E, G&&>
+  constexpr result(unexpected<G>&& u) : has_(false) { new (&err_) E(std::move(u).error()); }
   template <class... A>
   constexpr explicit result(unexpect_t, A&&... a) : has_(false) {
     new (&err_) E(std::forward<A>(a)...);
   }
 
-  result(const result& o)
-    requires(std::is_copy_constructible_v<T> && std::is_copy_constructible_v<E>)
+  result(const result& o) requires(
+      std::is_copy_constructible_v<T>&& std::is_copy_constructible_v<E>)
       : has_(o.has_) {
     if (has_) {
       new (&val_) T(o.val_);
@@ -107,9 +99,9 @@ class [[nodiscard]] result {
       new (&err_) E(o.err_);
     }
   }
-  result(result&& o) noexcept(std::is_nothrow_move_constructible_v<T> &&
-                              std::is_nothrow_move_constructible_v<E>)
-    requires(std::is_move_constructible_v<T> && std::is_move_constructible_v<E>)
+  result(result&& o) noexcept(
+      std::is_nothrow_move_constructible_v<T>&& std::is_nothrow_move_constructible_v<
+          E>) requires(std::is_move_constructible_v<T>&& std::is_move_constructible_v<E>)
       : has_(o.has_) {
     if (has_) {
       new (&val_) T(std::move(o.val_));
@@ -117,19 +109,17 @@ class [[nodiscard]] result {
       new (&err_) E(std::move(o.err_));
     }
   }
-  result& operator=(const result& o)
-    requires(std::is_copy_constructible_v<T> && std::is_copy_constructible_v<E>)
-  {
+  result& operator=(const result& o) requires(
+      std::is_copy_constructible_v<T>&& std::is_copy_constructible_v<E>) {
     if (this != &o) {
       destroy();
       construct_from(o);
     }
     return *this;
   }
-  result& operator=(result&& o) noexcept(std::is_nothrow_move_constructible_v<T> &&
-                                         std::is_nothrow_move_constructible_v<E>)
-    requires(std::is_move_constructible_v<T> && std::is_move_constructible_v<E>)
-  {
+  result& operator=(result&& o) noexcept(
+      std::is_nothrow_move_constructible_v<T>&& std::is_nothrow_move_constructible_v<
+          E>) requires(std::is_move_constructible_v<T>&& std::is_move_constructible_v<E>) {
     if (this != &o) {
       destroy();
       construct_from(std::move(o));

@@ -1,8 +1,8 @@
-#include <conduit/error.hpp>
-#include <conduit/result.hpp>
 #include <unistd.h>
 
 #include <cerrno>
+#include <conduit/error.hpp>
+#include <conduit/result.hpp>
 #include <cstring>
 #include <string>
 

@@ -1,5 +1,6 @@
-#include <conduit/fd.hpp>
 #include <unistd.h>
+
+#include <conduit/fd.hpp>
 
 namespace conduit {
 

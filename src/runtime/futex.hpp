@@ -2,7 +2,6 @@
 #ifndef CONDUIT_SRC_RUNTIME_FUTEX_HPP
 #define CONDUIT_SRC_RUNTIME_FUTEX_HPP
 
-#include <conduit/time.hpp>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -10,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <climits>
+#include <conduit/time.hpp>
 #include <cstdint>
 
 namespace conduit::runtime::detail {

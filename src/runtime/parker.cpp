@@ -15,11 +15,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <conduit/runtime/park.hpp>
 #include <cstdlib>
 #include <thread>
 
 #include "runtime/futex.hpp"
-#include <conduit/runtime/park.hpp>
 
 namespace conduit::runtime {
 namespace {
@@ -86,8 +86,7 @@ bool parker::park(deadline d) noexcept {
   s = kEmpty;
   if (!state_.compare_exchange_strong(s, kParked, std::memory_order_acq_rel)) {
     // s == kNotified: an unpark arrived while we spun.
-    state_.store(kEmpty, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_acquire);
+    state_.exchange(kEmpty, std::memory_order_acquire);
     return true;
   }
   detail::futex_wait(&state_, static_cast<std::uint32_t>(kParked), d);
@@ -112,18 +111,19 @@ fd_wait parker::wait_fd(int fd, interest what, deadline d) noexcept {
   };
   nfds_t nfds = efd >= 0 ? 2 : 1;
   // Without an eventfd (EMFILE), sleep in slices so that unpark is seen within 10 ms.
-  deadline until = efd >= 0 ? d : deadline::earlier(d, deadline::after(std::chrono::milliseconds(10)));
+  deadline until =
+      efd >= 0 ? d : deadline::earlier(d, deadline::after(std::chrono::milliseconds(10)));
   timespec rel;
   timespec* relp = nullptr;
   if (!until.is_never()) {
     auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(until.remaining()).count();
-    rel = timespec{static_cast<time_t>(left / 1'000'000'000), static_cast<long>(left % 1'000'000'000)};
+    rel = timespec{static_cast<time_t>(left / 1'000'000'000),
+                   static_cast<long>(left % 1'000'000'000)};
     relp = &rel;
   }
   s = kEmpty;
   if (!state_.compare_exchange_strong(s, kParkedFd, std::memory_order_acq_rel)) {
-    state_.store(kEmpty, std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_acquire);
+    state_.exchange(kEmpty, std::memory_order_acquire);
     return fd_wait::unparked;
   }
   int r = ::ppoll(fds, nfds, relp, nullptr);

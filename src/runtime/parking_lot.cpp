@@ -9,10 +9,9 @@
 //   has consumed that permit (hand-off rule), so the node and parker outlive every access.
 // - No other code unparks a thread that is parked in park_on, so the permit a waiter
 //   consumes while its node is unlinked is the one its waker sent.
-#include <conduit/runtime/parking_lot.hpp>
-#include <conduit/runtime/park.hpp>
-
 #include <atomic>
+#include <conduit/runtime/park.hpp>
+#include <conduit/runtime/parking_lot.hpp>
 #include <cstdint>
 
 #include "runtime/word_lock.hpp"
@@ -27,8 +26,8 @@ struct waiter {
   std::uintptr_t unpark_token = kDefaultToken;
   waiter* next = nullptr;
   waiter* prev = nullptr;
-  waiter* wake_next = nullptr;       // the waker's private list, after unlinking
-  std::atomic<bool> queued{false};   // written under the bucket lock; read lock-free by owner
+  waiter* wake_next = nullptr;      // the waker's private list, after unlinking
+  std::atomic<bool> queued{false};  // written under the bucket lock; read lock-free by owner
 };
 
 struct alignas(64) bucket {

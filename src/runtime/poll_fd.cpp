@@ -6,11 +6,11 @@
 // deadline change is never missed by a call about to sleep.
 #include "runtime/poll_fd.hpp"
 
-#include <conduit/runtime/parking_lot.hpp>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <conduit/runtime/parking_lot.hpp>
 
 namespace conduit::runtime {
 namespace {
@@ -103,7 +103,7 @@ bool poll_fd::lock_side(side s) noexcept {
     if (r.status != park_status::unparked) continue;
     if (r.token == kLockClosed) return false;
     if (r.token == kLockHandoff) {
-      std::atomic_thread_fence(std::memory_order_acquire);
+      // Ordered after the unlocker's release by the parking lot's lock and the parker.
       if (closing()) {
         unlock_side(s);
         return false;
@@ -194,8 +194,8 @@ io_result poll_fd::write(std::span<const std::byte> buf) noexcept {
   if (!g.ok()) return {0, make_error_code(errc::closed)};
   std::size_t done = 0;
   while (done < buf.size()) {
-    auto r = io_locked(side::write,
-                       [&] { return ::write(fd_, buf.data() + done, buf.size() - done); });
+    auto r =
+        io_locked(side::write, [&] { return ::write(fd_, buf.data() + done, buf.size() - done); });
     if (!r) return {done, r.error()};
     if (*r == 0) return {done, make_error_code(errc::unexpected_eof)};
     done += *r;
@@ -213,8 +213,8 @@ result<void> poll_fd::wait_ready(side s) noexcept {
     if (dl != INT64_MAX && now_ns() >= dl) return fail(errc::timeout);
     parker& me = current();
     waiter_[i].store(&me, std::memory_order_seq_cst);
-    bool stop = closing() ||
-                (deadline_ns_[i].load(std::memory_order_seq_cst) != dl);  // re-check, as above
+    bool stop =
+        closing() || (deadline_ns_[i].load(std::memory_order_seq_cst) != dl);  // re-check, as above
     fd_wait w = stop ? fd_wait::spurious : me.wait_fd(fd_, to_interest(s), deadline::from_ns(dl));
     bool consumed = w == fd_wait::unparked;
     if (waiter_[i].exchange(nullptr, std::memory_order_seq_cst) == nullptr && !consumed) {
@@ -248,8 +248,9 @@ result<void> poll_fd::close() noexcept {
   unpark_all(&lock_[1], kLockClosed);
   // Wait for the calls still inside (they are leaving: each sees kClosing at its next check).
   while ((state_.load(std::memory_order_acquire) & ~kClosing) != 0) {
-    park_on(&state_, [&] { return (state_.load(std::memory_order_acquire) & ~kClosing) != 0; },
-            deadline::never());
+    park_on(
+        &state_, [&] { return (state_.load(std::memory_order_acquire) & ~kClosing) != 0; },
+        deadline::never());
   }
   if (::close(fd_) != 0 && errno != EINTR) return fail_errno(errno);
   return {};

@@ -16,14 +16,14 @@
 #ifndef CONDUIT_SRC_RUNTIME_POLL_FD_HPP
 #define CONDUIT_SRC_RUNTIME_POLL_FD_HPP
 
+#include <sys/types.h>
+
+#include <atomic>
 #include <conduit/fd.hpp>
 #include <conduit/internal/function_ref.hpp>
 #include <conduit/result.hpp>
 #include <conduit/runtime/park.hpp>
 #include <conduit/time.hpp>
-#include <sys/types.h>
-
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <span>

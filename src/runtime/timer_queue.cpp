@@ -1,8 +1,7 @@
 #include "runtime/timer_queue.hpp"
 
-#include <conduit/runtime/park.hpp>
-
 #include <algorithm>
+#include <conduit/runtime/park.hpp>
 #include <mutex>
 #include <thread>
 
@@ -60,9 +59,9 @@ void timer_queue::run() noexcept {
     std::int64_t next = INT64_MAX;
     {
       std::lock_guard<detail::word_lock> g(lock_);
-      std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             clock::now().time_since_epoch())
-                             .count();
+      std::int64_t now =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now().time_since_epoch())
+              .count();
       while (!heap_.empty()) {
         entry top = heap_.front();
         if (top.when > now) {

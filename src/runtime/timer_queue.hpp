@@ -15,7 +15,6 @@
 #define CONDUIT_SRC_RUNTIME_TIMER_QUEUE_HPP
 
 #include <conduit/time.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <functional>

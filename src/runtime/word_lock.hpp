@@ -4,9 +4,8 @@
 #ifndef CONDUIT_SRC_RUNTIME_WORD_LOCK_HPP
 #define CONDUIT_SRC_RUNTIME_WORD_LOCK_HPP
 
-#include <conduit/runtime/park.hpp>
-
 #include <atomic>
+#include <conduit/runtime/park.hpp>
 #include <cstdint>
 
 #include "runtime/futex.hpp"

@@ -1,12 +1,12 @@
 // The test main: every test runs under a watchdog (no test can hang the run) and is checked
 // for leaked fds (the fd count before and after each test must match).
-#include <conduit/runtime/park.hpp>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <conduit/runtime/park.hpp>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -24,7 +24,8 @@ namespace {
 class watchdog : public ::testing::EmptyTestEventListener {
  public:
   watchdog() {
-    if (const char* s = std::getenv("CONDUIT_TEST_WATCHDOG_S")) limit_ = std::chrono::seconds(std::atoi(s));
+    if (const char* s = std::getenv("CONDUIT_TEST_WATCHDOG_S"))
+      limit_ = std::chrono::seconds(std::atoi(s));
     thread_ = std::thread([this] { run(); });
   }
   ~watchdog() override {
@@ -76,11 +77,14 @@ class watchdog : public ::testing::EmptyTestEventListener {
 
 class fd_leak_check : public ::testing::EmptyTestEventListener {
  public:
-  void OnTestStart(const ::testing::TestInfo&) override { before_ = conduit::test::open_fd_count(); }
+  void OnTestStart(const ::testing::TestInfo&) override {
+    before_ = conduit::test::open_fd_count();
+  }
   void OnTestEnd(const ::testing::TestInfo& info) override {
     if (info.result()->Skipped()) return;
     int after = conduit::test::open_fd_count();
-    EXPECT_EQ(before_, after) << "fd count changed across the test: an fd leaked (or was closed twice)";
+    EXPECT_EQ(before_, after)
+        << "fd count changed across the test: an fd leaked (or was closed twice)";
   }
 
  private:

@@ -17,9 +17,9 @@ template <class R, class... A>
 class function_ref<R(A...)> {
  public:
   template <class F>
-    requires(!std::is_same_v<std::remove_cvref_t<F>, function_ref> &&
-             std::is_invocable_r_v<R, F&, A...>)
-  function_ref(F&& f) noexcept  // NOLINT: implicit by design
+  requires(!std::is_same_v<std::remove_cvref_t<F>, function_ref> &&
+           std::is_invocable_r_v<R, F&, A...>) function_ref(F&& f)
+  noexcept  // NOLINT: implicit by design
       : obj_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
         call_([](void* o, A... a) -> R {
           return std::invoke(*static_cast<std::remove_reference_t<F>*>(o), std::forward<A>(a)...);

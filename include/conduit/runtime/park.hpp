@@ -23,10 +23,9 @@
 #ifndef CONDUIT_RUNTIME_PARK_HPP
 #define CONDUIT_RUNTIME_PARK_HPP
 
-#include <conduit/time.hpp>
-
 #include <atomic>
 #include <chrono>
+#include <conduit/time.hpp>
 #include <cstdint>
 
 namespace conduit::runtime {
@@ -70,9 +69,9 @@ class parker {
   // kNotified by anyone. A waker that moves kParkedFd -> kNotified writes the eventfd exactly
   // once; the owner, seeing that transition, reads it exactly once before it returns, so
   // the eventfd is drained and never written after its owner has left.
-  static constexpr std::int32_t kEmpty = 0;     // no permit, not sleeping
-  static constexpr std::int32_t kNotified = 1;  // permit set
-  static constexpr std::int32_t kParked = -1;   // sleeping on the futex
+  static constexpr std::int32_t kEmpty = 0;      // no permit, not sleeping
+  static constexpr std::int32_t kNotified = 1;   // permit set
+  static constexpr std::int32_t kParked = -1;    // sleeping on the futex
   static constexpr std::int32_t kParkedFd = -2;  // sleeping in poll(2) with wake_fd_
   bool spin_for_permit() noexcept;
   int wake_fd() noexcept;

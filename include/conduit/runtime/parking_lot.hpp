@@ -20,7 +20,6 @@
 
 #include <conduit/internal/function_ref.hpp>
 #include <conduit/time.hpp>
-
 #include <cstddef>
 #include <cstdint>
 
@@ -60,9 +59,10 @@ park_result park_on(const void* key, internal::function_ref<bool()> validate,
                     std::uintptr_t park_token = kDefaultToken) noexcept;
 
 // Shorthand with no timed_out callback.
-inline park_result park_on(const void* key, internal::function_ref<bool()> validate,
-                           deadline d, std::uintptr_t park_token = kDefaultToken) noexcept {
-  return park_on(key, validate, [](bool) {}, d, park_token);
+inline park_result park_on(const void* key, internal::function_ref<bool()> validate, deadline d,
+                           std::uintptr_t park_token = kDefaultToken) noexcept {
+  return park_on(
+      key, validate, [](bool) {}, d, park_token);
 }
 
 // Wakes the first waiter on key, if any. callback(result) runs under the lock after the

@@ -1,7 +1,7 @@
-#include <conduit/error.hpp>
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <conduit/error.hpp>
 #include <system_error>
 
 namespace conduit {

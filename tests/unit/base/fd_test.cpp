@@ -1,7 +1,8 @@
-#include <conduit/fd.hpp>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
+
+#include <conduit/fd.hpp>
 
 #include "support/support.hpp"
 

@@ -1,6 +1,6 @@
-#include <conduit/result.hpp>
 #include <gtest/gtest.h>
 
+#include <conduit/result.hpp>
 #include <memory>
 #include <string>
 

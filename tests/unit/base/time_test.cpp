@@ -1,7 +1,7 @@
-#include <conduit/time.hpp>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <conduit/time.hpp>
 
 namespace conduit {
 namespace {

@@ -1,10 +1,10 @@
-#include <conduit/runtime/park.hpp>
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <conduit/runtime/park.hpp>
 #include <thread>
 
 #include "support/support.hpp"

@@ -1,8 +1,8 @@
-#include <conduit/runtime/parking_lot.hpp>
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
+#include <conduit/runtime/parking_lot.hpp>
 #include <thread>
 #include <vector>
 
@@ -15,7 +15,8 @@ using namespace std::chrono_literals;
 
 TEST(ParkingLotTest, ValidateFalseNeverSleeps) {
   int key = 0;
-  auto r = park_on(&key, [] { return false; }, deadline::never());
+  auto r = park_on(
+      &key, [] { return false; }, deadline::never());
   EXPECT_EQ(r.status, park_status::invalid);
 }
 
@@ -23,8 +24,8 @@ TEST(ParkingLotTest, TimeoutRemovesTheWaiterAndReportsLast) {
   int key = 0;
   bool last = false;
   auto start = clock::now();
-  auto r = park_on(&key, [] { return true; }, [&](bool was_last) { last = was_last; },
-                   deadline::after(30ms));
+  auto r = park_on(
+      &key, [] { return true; }, [&](bool was_last) { last = was_last; }, deadline::after(30ms));
   EXPECT_EQ(r.status, park_status::timeout);
   EXPECT_TRUE(last);
   EXPECT_GE(clock::now() - start, 30ms);
@@ -42,12 +43,13 @@ TEST(ParkingLotTest, UnparkOneWakesInFifoOrderWithTokens) {
     // Thread i queues only after thread i-1 is queued: the queue order is 0..kN-1.
     while (queued.load() != i) std::this_thread::yield();
     ts.emplace_back([&, i] {
-      auto r = park_on(&key,
-                       [&] {
-                         queued.fetch_add(1);
-                         return true;
-                       },
-                       deadline::after(10s));
+      auto r = park_on(
+          &key,
+          [&] {
+            queued.fetch_add(1);
+            return true;
+          },
+          deadline::after(10s));
       got[i] = r.status == park_status::unparked ? r.token : 999;
     });
   }
@@ -83,12 +85,13 @@ TEST(ParkingLotTest, UnparkAllWakesEveryWaiter) {
   std::vector<test::scoped_thread> ts;
   for (int i = 0; i < kN; ++i) {
     ts.emplace_back([&] {
-      auto r = park_on(&key,
-                       [&] {
-                         queued.fetch_add(1);
-                         return true;
-                       },
-                       deadline::after(10s));
+      auto r = park_on(
+          &key,
+          [&] {
+            queued.fetch_add(1);
+            return true;
+          },
+          deadline::after(10s));
       if (r.status == park_status::unparked && r.token == 7) woke.fetch_add(1);
     });
   }
@@ -107,12 +110,13 @@ TEST(ParkingLotTest, UnparkFilterSkipsAndStops) {
   for (int i = 0; i < kN; ++i) {
     while (queued.load() != i) std::this_thread::yield();
     ts.emplace_back([&, i] {
-      auto r = park_on(&key,
-                       [&] {
-                         queued.fetch_add(1);
-                         return true;
-                       },
-                       deadline::after(10s), static_cast<std::uintptr_t>(i));
+      auto r = park_on(
+          &key,
+          [&] {
+            queued.fetch_add(1);
+            return true;
+          },
+          deadline::after(10s), static_cast<std::uintptr_t>(i));
       status[i] = r.status == park_status::unparked ? 1 : 0;
     });
   }
@@ -146,7 +150,8 @@ TEST(ParkingLotTest, NoLostWakeupUnderStress) {
       while (v > 0) {
         if (permits.compare_exchange_weak(v, v - 1)) return true;
       }
-      auto r = park_on(&permits, [&] { return permits.load() == 0; }, limit);
+      auto r = park_on(
+          &permits, [&] { return permits.load() == 0; }, limit);
       if (r.status == park_status::timeout) return false;
     }
   };

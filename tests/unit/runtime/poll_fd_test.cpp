@@ -327,8 +327,8 @@ extern "C" void ignore_signal(int) {}
 
 // A handled signal interrupting a blocked read 1000 times a second causes no error.
 TEST(PollFdTest, EintrStormCausesNoSpuriousError) {
-  struct sigaction sa{};
-  struct sigaction old{};
+  struct sigaction sa {};
+  struct sigaction old {};
   sa.sa_handler = ignore_signal;  // no SA_RESTART: syscalls fail with EINTR
   sigemptyset(&sa.sa_mask);
   ASSERT_EQ(::sigaction(SIGUSR1, &sa, &old), 0);

@@ -5,10 +5,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <conduit/runtime/parking_lot.hpp>
 #include <mutex>
 #include <vector>
 
-#include <conduit/runtime/parking_lot.hpp>
 #include "support/support.hpp"
 
 namespace conduit::runtime {
@@ -27,7 +27,8 @@ int thread_count() {
 // Waits (through the runtime) until counter reaches n or the deadline passes.
 bool wait_count(std::atomic<int>& counter, int n, deadline limit) {
   while (counter.load() < n) {
-    auto r = park_on(&counter, [&] { return counter.load() < n; }, limit);
+    auto r = park_on(
+        &counter, [&] { return counter.load() < n; }, limit);
     if (r.status == park_status::timeout) return counter.load() >= n;
   }
   return true;

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs, on Debian 12, what conduit's build needs -- only the packages that are missing.
+#   scripts/setup.sh          what the tests need
+#   scripts/setup.sh --main   also what the main job (conduit-bench and its peers) uses
+set -euo pipefail
+
+need=(g++ cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
+      clang clang-format)
+if [[ "${1-}" == "--main" ]]; then
+  need+=(golang-go)
+fi
+
+missing=()
+for p in "${need[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+sudo=""
+if [[ "$(id -u)" -ne 0 ]]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -232,20 +232,49 @@ class [[nodiscard]] result {
   bool has_;
 };
 
-// Nothing, or an E.
+// Nothing, or an E. E need not be default-constructible.
 template <class E>
 class [[nodiscard]] result<void, E> {
  public:
   using value_type = void;
   using error_type = E;
 
-  constexpr result() noexcept = default;
+  constexpr result() noexcept : dummy_(), has_(true) {}
   template <class G>
-  constexpr result(const unexpected<G>& u) : err_(u.error()), has_(false) {}
+  constexpr result(const unexpected<G>& u) : has_(false) {
+    new (&err_) E(u.error());
+  }
   template <class G>
-  constexpr result(unexpected<G>&& u) : err_(std::move(u).error()), has_(false) {}
+  constexpr result(unexpected<G>&& u) : has_(false) {
+    new (&err_) E(std::move(u).error());
+  }
   template <class... A>
-  constexpr explicit result(unexpect_t, A&&... a) : err_(std::forward<A>(a)...), has_(false) {}
+  constexpr explicit result(unexpect_t, A&&... a) : has_(false) {
+    new (&err_) E(std::forward<A>(a)...);
+  }
+  result(const result& o) requires std::is_copy_constructible_v<E> : has_(o.has_) {
+    if (!has_) new (&err_) E(o.err_);
+  }
+  result(result&& o) noexcept(std::is_nothrow_move_constructible_v<E>) : has_(o.has_) {
+    if (!has_) new (&err_) E(std::move(o.err_));
+  }
+  result& operator=(const result& o) requires std::is_copy_constructible_v<E> {
+    if (this != &o) {
+      destroy();
+      has_ = o.has_;
+      if (!has_) new (&err_) E(o.err_);
+    }
+    return *this;
+  }
+  result& operator=(result&& o) noexcept(std::is_nothrow_move_constructible_v<E>) {
+    if (this != &o) {
+      destroy();
+      has_ = o.has_;
+      if (!has_) new (&err_) E(std::move(o.err_));
+    }
+    return *this;
+  }
+  ~result() { destroy(); }
 
   [[nodiscard]] constexpr bool has_value() const noexcept { return has_; }
   constexpr explicit operator bool() const noexcept { return has_; }
@@ -283,8 +312,15 @@ class [[nodiscard]] result<void, E> {
   constexpr void check_error() const {
     if (has_) internal::bad_result_access(false);
   }
-  E err_{};
-  bool has_ = true;
+  void destroy() noexcept {
+    if (!has_) err_.~E();
+  }
+  struct empty {};
+  union {
+    empty dummy_;
+    E err_;
+  };
+  bool has_;
 };
 
 // Go's (n, err): n units went through before err (err is empty on full success).

@@ -95,6 +95,8 @@ class fd_leak_check : public ::testing::EmptyTestEventListener {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
+  // The watchdog thread makes every test multi-threaded: re-exec for death tests.
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
   // The main thread's wake-up eventfd lives as long as the thread: create it now so that it
   // is not counted as a leak of the first test that waits on an fd.
   int p[2];

@@ -189,18 +189,35 @@ result<std::size_t> poll_fd::read(std::span<std::byte> buf) noexcept {
 }
 
 io_result poll_fd::write(std::span<const std::byte> buf) noexcept {
+  return write(
+      buf, [&](std::span<const std::byte> rest) { return ::write(fd_, rest.data(), rest.size()); });
+}
+
+io_result poll_fd::write(std::span<const std::byte> buf,
+                         internal::function_ref<ssize_t(std::span<const std::byte>)> op) noexcept {
   if (buf.empty()) return {};
   op_guard g(*this, side::write);
   if (!g.ok()) return {0, make_error_code(errc::closed)};
   std::size_t done = 0;
   while (done < buf.size()) {
-    auto r =
-        io_locked(side::write, [&] { return ::write(fd_, buf.data() + done, buf.size() - done); });
+    auto r = io_locked(side::write, [&] { return op(buf.subspan(done)); });
     if (!r) return {done, r.error()};
     if (*r == 0) return {done, make_error_code(errc::unexpected_eof)};
     done += *r;
   }
   return {done, {}};
+}
+
+result<std::size_t> poll_fd::control(internal::function_ref<ssize_t()> op) noexcept {
+  if (!incref()) return fail(errc::closed);
+  ssize_t n;
+  do {
+    n = op();
+  } while (n < 0 && errno == EINTR);
+  int e = errno;
+  decref();
+  if (n < 0) return fail_errno(e);
+  return static_cast<std::size_t>(n);
 }
 
 result<void> poll_fd::wait_ready(side s) noexcept {

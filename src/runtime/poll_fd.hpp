@@ -57,11 +57,24 @@ class poll_fd {
   // Errors: errc::closed, errc::timeout, an OS error (EPIPE, ...); n says what went out.
   io_result write(std::span<const std::byte> buf) noexcept;
 
+  // As write(buf), with op(rest) as the syscall: op writes a prefix of rest (a non-blocking
+  // send(2) with MSG_NOSIGNAL, sendmsg(2), ...) and returns how many bytes, or -1 with errno.
+  // The write side is held for the whole loop, so concurrent writes never interleave.
+  // Blocks: as write. Errors: as write, with op's errno.
+  io_result write(std::span<const std::byte> buf,
+                  internal::function_ref<ssize_t(std::span<const std::byte>)> op) noexcept;
+
   // Runs op (a non-blocking syscall: returns >= 0, or -1 with errno) with the given side
   // held, retrying EINTR and waiting on EAGAIN/EWOULDBLOCK for readiness of that side.
   // Blocks: until op succeeds or fails otherwise, close, or the side's deadline.
   // Errors: errc::closed, errc::timeout, op's errno.
   [[nodiscard]] result<std::size_t> io(side s, internal::function_ref<ssize_t()> op) noexcept;
+
+  // Runs op once (a syscall that never blocks: setsockopt, shutdown, getsockname, ...) with
+  // an in-flight reference held and no side taken, so it neither waits behind a pending read
+  // or write nor runs on a number that close() has released. EINTR is retried.
+  // Blocks: never. Errors: errc::closed, op's errno.
+  [[nodiscard]] result<std::size_t> control(internal::function_ref<ssize_t()> op) noexcept;
 
   // Waits until the fd is ready for side s (for connect(2) completion).
   // Blocks: until ready, close, or the side's deadline. Errors: errc::closed, errc::timeout.

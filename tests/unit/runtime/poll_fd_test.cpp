@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstring>
@@ -286,6 +287,53 @@ TEST(PollFdTest, GenericIoRecvOnADatagramSocketpair) {
   auto r = s.a->io(side::read, [&] { return ::recv(s.a->fd(), buf, sizeof buf, 0); });
   ASSERT_TRUE(r);
   EXPECT_EQ(*r, 5u);
+}
+
+TEST(PollFdTest, WriteWithAnOpLoopsOverPartialSends) {
+  auto s = make_socketpair();
+  std::vector<std::byte> data(100000, std::byte{7});
+  int calls = 0;
+  test::scoped_thread reader([&] {
+    std::vector<std::byte> buf(4096);
+    std::size_t got = 0;
+    s.b->set_deadline(side::read, deadline::after(30s));
+    while (got < data.size()) {
+      auto r = s.b->read(buf);
+      if (!r) break;
+      got += *r;
+    }
+    EXPECT_EQ(got, data.size());
+  });
+  s.a->set_deadline(side::write, deadline::after(30s));
+  auto w = s.a->write(data, [&](std::span<const std::byte> rest) {
+    ++calls;  // at most 1000 bytes a call: forces the loop
+    return ::send(s.a->fd(), rest.data(), std::min<std::size_t>(rest.size(), 1000), MSG_NOSIGNAL);
+  });
+  EXPECT_EQ(w.n, data.size());
+  EXPECT_FALSE(w.err);
+  EXPECT_GE(calls, 100);
+}
+
+TEST(PollFdTest, ControlRunsWhileAReadIsPendingAndFailsAfterClose) {
+  auto s = make_socketpair();
+  std::atomic<bool> reading{false};
+  result<std::size_t> r = std::size_t{0};
+  test::scoped_thread reader([&] {
+    std::byte buf[8];
+    s.a->set_deadline(side::read, deadline::after(30s));
+    reading.store(true);
+    r = s.a->read(buf);
+  });
+  while (!reading.load()) std::this_thread::yield();
+  std::this_thread::sleep_for(20ms);
+  // shutdown(SHUT_RD) must not queue behind the pending read; it ends it with eof.
+  auto c = s.a->control([&] { return static_cast<ssize_t>(::shutdown(s.a->fd(), SHUT_RD)); });
+  EXPECT_TRUE(c);
+  reader.join();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), errc::eof);
+  ASSERT_TRUE(s.a->close());
+  EXPECT_EQ(s.a->control([] { return ssize_t{0}; }).error(), errc::closed);
 }
 
 TEST(PollFdTest, WaitReadyForWriteOnAnEmptyPipe) {

@@ -22,16 +22,17 @@ namespace conduit {
 
 // conduit's own error conditions. Zero is never an error.
 enum class errc {
-  eof = 1,            // end of stream: the writer closed (Go's io.EOF)
-  unexpected_eof,     // the stream ended inside a unit that had to arrive whole
-  closed_pipe,        // io::pipe: the other end was closed (io.ErrClosedPipe)
-  closed,             // the object was closed, possibly by another thread (net.ErrClosed)
-  timeout,            // the deadline passed (os.ErrDeadlineExceeded)
-  channel_closed,     // a channel was closed (and, for receives, drained)
-  message_too_large,  // a message does not fit the mechanism's limit; nothing was sent
-  owner_dead,         // the holder of a process-shared lock died while holding it
-  corrupt,            // a peer broke a shared-memory protocol; nothing was trusted
-  would_block,        // a try_ operation found nothing ready (never from blocking calls)
+  eof = 1,             // end of stream: the writer closed (Go's io.EOF)
+  unexpected_eof,      // the stream ended inside a unit that had to arrive whole
+  closed_pipe,         // io::pipe: the other end was closed (io.ErrClosedPipe)
+  closed,              // the object was closed, possibly by another thread (net.ErrClosed)
+  timeout,             // the deadline passed (os.ErrDeadlineExceeded)
+  channel_closed,      // a channel was closed (and, for receives, drained)
+  message_too_large,   // a message does not fit the mechanism's limit; nothing was sent
+  owner_dead,          // the holder of a process-shared lock died while holding it
+  corrupt,             // a peer broke a shared-memory protocol; nothing was trusted
+  would_block,         // a try_ operation found nothing ready (never from blocking calls)
+  uncatchable_signal,  // SIGKILL, SIGSTOP or a synchronous fault signal cannot be notified
 };
 
 // The category of conduit::errc. Its name is "conduit".

@@ -34,6 +34,9 @@ class category final : public std::error_category {
         return "peer broke the shared-memory protocol";
       case errc::would_block:
         return "operation would block";
+      case errc::uncatchable_signal:
+        return "signal cannot be caught (SIGKILL, SIGSTOP) or is a synchronous fault "
+               "(SIGSEGV, SIGBUS, SIGFPE, SIGILL)";
     }
     return "unknown conduit error " + std::to_string(ev);
   }

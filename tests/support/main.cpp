@@ -84,7 +84,8 @@ class fd_leak_check : public ::testing::EmptyTestEventListener {
     if (info.result()->Skipped()) return;
     int after = conduit::test::open_fd_count();
     EXPECT_EQ(before_, after)
-        << "fd count changed across the test: an fd leaked (or was closed twice)";
+        << "fd count changed across the test: an fd leaked (or was closed twice). Open now: "
+        << conduit::test::describe_open_fds();
   }
 
  private:
@@ -109,6 +110,11 @@ int main(int argc, char** argv) {
   }
   auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
   listeners.Append(new watchdog);
+#if !defined(__SANITIZE_THREAD__)
+  // ThreadSanitizer's runtime opens and closes fds of its own at moments of its choosing
+  // (its symbolizer: a /dev/null and a pipe at fd 251 were seen), so the count is not ours
+  // there. The plain and ASan builds run the same tests with the check.
   listeners.Append(new fd_leak_check);
+#endif
   return RUN_ALL_TESTS();
 }

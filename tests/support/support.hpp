@@ -12,6 +12,9 @@ namespace conduit::test {
 // Number of open fds of this process (entries of /proc/self/fd).
 int open_fd_count();
 
+// "3 -> pipe:[123], 4 -> /dev/null, ...": what this process has open, for messages.
+std::string describe_open_fds();
+
 // Generous slack for timing assertions on a small shared machine.
 inline constexpr std::chrono::milliseconds kSlack{500};
 

@@ -59,6 +59,11 @@ class parker {
   // Blocks: yes. Context: the owning thread only.
   [[nodiscard]] fd_wait wait_fd(int fd, interest what, deadline d) noexcept;
 
+  // Creates the wake-up eventfd that wait_fd needs now rather than on the first wait_fd, so
+  // that a long-lived thread holds all its fds from its start. Returns false if it could not
+  // (EMFILE; wait_fd then sleeps in 10 ms slices). Context: the owning thread only.
+  bool prepare_wait_fd() noexcept { return wake_fd() >= 0; }
+
   // Sets the permit and wakes the owner if it is parked or in wait_fd.
   // Blocks: never. Context: any thread. The parker must be alive: see DESIGN "hand-off rule"
   // (a waiter that was dequeued by a waker waits for that waker's unpark before it leaves).

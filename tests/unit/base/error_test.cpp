@@ -32,7 +32,7 @@ TEST(ErrorTest, OsErrorsKeepTheirExactErrno) {
 }
 
 TEST(ErrorTest, EveryErrcHasAMessage) {
-  for (int e = static_cast<int>(errc::eof); e <= static_cast<int>(errc::would_block); ++e) {
+  for (int e = static_cast<int>(errc::eof); e <= static_cast<int>(errc::uncatchable_signal); ++e) {
     std::string m = make_error_code(static_cast<errc>(e)).message();
     EXPECT_FALSE(m.empty());
     EXPECT_EQ(m.find("unknown"), std::string::npos) << e;

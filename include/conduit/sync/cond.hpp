@@ -105,10 +105,12 @@ class cond {
   void broadcast_slow() noexcept;
 
   mutex& mu_;
-  // Threads between the start of wait (with the mutex held) and their return from park.
+  // Threads between the start of wait (with the mutex held) and their return.
   std::atomic<std::uint32_t> waiters_{0};
   // Bumped by every signal and broadcast that finds waiters; the parking-lot key.
   std::atomic<std::uint32_t> generation_{0};
+  // Waiters queued in the parking lot (or just woken from it).
+  std::atomic<std::uint32_t> parked_{0};
 };
 
 }  // namespace conduit

@@ -1,0 +1,3 @@
+module conduitbench
+
+go 1.19

@@ -4,9 +4,13 @@
 #   scripts/setup.sh --main   also what the main job (conduit-bench and its peers) uses
 set -euo pipefail
 
+# The tests: compilers, build tools, GoogleTest/Benchmark; conduit-bench's libraries (its
+# quick run is a test) and Chromium (a test renders its HTML report).
 need=(g++ cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
-      clang clang-format)
+      clang clang-format libclang-rt-14-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+      chromium)
 if [[ "${1-}" == "--main" ]]; then
+  # The peer columns of conduit-bench: Go.
   need+=(golang-go)
 fi
 

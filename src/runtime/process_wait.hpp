@@ -1,0 +1,36 @@
+// The waits of ipc/ that the kernel and glibc own: a process-shared robust pthread mutex and
+// a POSIX named semaphore. They are the one documented exception to DESIGN's "every wait goes
+// through runtime/ with park/wait_fd": a robust mutex needs the kernel's robust-futex list,
+// which is per thread and owned by glibc (set_robust_list), so conduit cannot run that
+// protocol on its own futex; a named semaphore's word layout is glibc's. Both waits are kept
+// here, in one place, bounded by deadlines on CLOCK_MONOTONIC (pthread_mutex_clocklock,
+// sem_clockwait), and spin for runtime::spin_budget() (with the non-blocking try form)
+// before they sleep. When tasks arrive, these two are the calls to move to a helper thread.
+//
+// Thread safety: every function may be called from any thread, concurrently.
+#ifndef CONDUIT_SRC_RUNTIME_PROCESS_WAIT_HPP
+#define CONDUIT_SRC_RUNTIME_PROCESS_WAIT_HPP
+
+#include <pthread.h>
+#include <semaphore.h>
+
+#include <conduit/time.hpp>
+
+namespace conduit::runtime {
+
+// Locks m (a robust mutex), spinning with pthread_mutex_trylock for the spin budget, then
+// sleeping in pthread_mutex_clocklock(CLOCK_MONOTONIC) until the deadline. Returns 0 (locked),
+// EOWNERDEAD (locked; the previous owner died holding it), ETIMEDOUT (deadline; not locked),
+// ENOTRECOVERABLE, or another errno of pthread_mutex_*lock. EINTR is never returned.
+// Blocks: until locked or d. Context: any thread.
+[[nodiscard]] int lock_robust_mutex(pthread_mutex_t* m, deadline d) noexcept;
+
+// Takes one unit of s, spinning with sem_trywait for the spin budget, then sleeping in
+// sem_clockwait(CLOCK_MONOTONIC) until d. Returns 0, ETIMEDOUT, or another errno of
+// sem_*wait; EINTR is retried.
+// Blocks: until a unit is taken or d. Context: any thread.
+[[nodiscard]] int wait_semaphore(sem_t* s, deadline d) noexcept;
+
+}  // namespace conduit::runtime
+
+#endif  // CONDUIT_SRC_RUNTIME_PROCESS_WAIT_HPP

@@ -1,0 +1,216 @@
+// dial, dial_timeout, dialer: networks, errors worded as Go's, deadlines, local addresses.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <conduit/net/dial.hpp>
+#include <conduit/net/listener.hpp>
+#include <conduit/net/tcp_conn.hpp>
+
+#include "net/resolver.hpp"
+#include "support/support.hpp"
+#include "unit/net/net_helpers.hpp"
+
+namespace conduit::net {
+namespace {
+
+using namespace std::chrono_literals;
+using conduit::test::kSlack;
+
+// A port on 127.0.0.1 with nothing listening (bound, then closed).
+std::string refused_address() {
+  auto ln = listen("tcp", "127.0.0.1:0");
+  EXPECT_TRUE(ln);
+  std::string a = ln->addr().to_string();
+  EXPECT_TRUE(ln->close());
+  return a;
+}
+
+TEST(DialTest, ConnectsOverTcp4AndSetsNoDelayAndKeepAlive) {
+  auto ln = listen("tcp4", "127.0.0.1:0");
+  ASSERT_TRUE(ln) << ln.error().what();
+  auto c = dial("tcp", ln->addr().to_string());
+  ASSERT_TRUE(c) << c.error().what();
+  EXPECT_EQ(c->network(), "tcp");
+  EXPECT_EQ(c->remote_addr(), ln->addr());
+  // Check the options on a conn we just made (no other thread could close it).
+  auto* t = c->local_addr().as_tcp();
+  ASSERT_NE(t, nullptr);
+  EXPECT_TRUE(t->ip.is_loopback());
+}
+
+TEST(DialTest, ConnectsOverTcp6WhenAvailable) {
+  if (!test::ipv6_loopback_available()) GTEST_SKIP() << "::1 is not available here";
+  auto ln = listen("tcp6", "[::1]:0");
+  ASSERT_TRUE(ln);
+  auto c = dial("tcp6", ln->addr().to_string());
+  ASSERT_TRUE(c) << c.error().what();
+  EXPECT_EQ(c->remote_addr().as_tcp()->ip, ip::v6_loopback());
+}
+
+TEST(DialTest, RefusedIsWordedAsGo) {
+  std::string where = refused_address();
+  auto c = dial("tcp", where);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error(), std::errc::connection_refused);
+  EXPECT_EQ(c.error().what(), "dial tcp " + where + ": connect: connection refused");
+  EXPECT_EQ(c.error().op(), "dial");
+  EXPECT_EQ(c.error().net(), "tcp");
+  EXPECT_EQ(c.error().addr(), where);
+}
+
+TEST(DialTest, UnknownNetworkAndBadAddressesAreClear) {
+  EXPECT_EQ(dial("tcp5", "1.2.3.4:5").error().what(), "dial tcp5: unknown network tcp5");
+  EXPECT_EQ(dial("tcp", "127.0.0.1").error().what(),
+            "dial tcp: address 127.0.0.1: missing port in address");
+  EXPECT_EQ(dial("tcp", "127.0.0.1:99999").error().what(), "dial tcp: address 99999: invalid port");
+  EXPECT_EQ(dial("unix", "").error().what(), "dial unix: missing address");
+  EXPECT_EQ(dial("tcp", "127.0.0.1:99999").error(), std::errc::invalid_argument);
+}
+
+TEST(DialTest, UnixPathThatDoesNotExist) {
+  std::string p = test::temp_socket_path("nope");
+  auto c = dial("unix", p);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error(), std::errc::no_such_file_or_directory);
+  EXPECT_EQ(c.error().what(), "dial unix " + p + ": connect: no such file or directory");
+}
+
+TEST(DialTest, UnixPathTooLongIsAClearError) {
+  std::string p = "/tmp/" + std::string(120, 'x');
+  auto c = dial("unix", p);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error(), std::errc::filename_too_long);
+  EXPECT_NE(c.error().what().find("path too long (125 bytes"), std::string::npos)
+      << c.error().what();
+}
+
+TEST(DialTest, UnixAbstractAndSeqpacket) {
+  std::string name = "@" + conduit::test::unique_name("conduit_dial");
+  auto ln = listen("unixpacket", name);
+  ASSERT_TRUE(ln) << ln.error().what();
+  EXPECT_EQ(ln->addr().to_string(), name);
+  auto c = dial("unixpacket", name);
+  ASSERT_TRUE(c) << c.error().what();
+  EXPECT_EQ(c->network(), "unixpacket");
+  ln->set_deadline(deadline::after(10s));
+  auto a = ln->accept();
+  ASSERT_TRUE(a);
+  ASSERT_FALSE(c->write("msg").err);
+  std::byte buf[8];
+  a->set_read_deadline(deadline::after(10s));
+  auto r = a->read(buf);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, 3u);
+}
+
+TEST(DialTest, UnixgramDialSendsToAPacketConn) {
+  std::string p = test::temp_socket_path("gram");
+  auto pc = listen_packet("unixgram", p);
+  ASSERT_TRUE(pc) << pc.error().what();
+  auto c = dial("unixgram", p);
+  ASSERT_TRUE(c) << c.error().what();
+  ASSERT_FALSE(c->write("dgram").err);
+  std::byte buf[16];
+  pc->set_read_deadline(deadline::after(10s));
+  auto r = pc->read_from(buf);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r.n, 5u);
+}
+
+TEST(DialTest, PastDeadlinesAndNegativeTimeoutsFailAtOnce) {
+  auto ln = listen("tcp", "127.0.0.1:0");
+  ASSERT_TRUE(ln);
+  std::string where = ln->addr().to_string();
+  dialer cases[] = {
+      {.timeout = -5s},
+      {.deadline = deadline::after(-5s)},
+      {.timeout = -5s, .deadline = deadline::after(5s)},
+      {.timeout = std::chrono::nanoseconds::min()},
+      {.deadline = deadline::past()},
+  };
+  for (auto& d : cases) {
+    auto start = clock::now();
+    auto c = d.dial("tcp", where);
+    EXPECT_LT(clock::now() - start, 100ms + kSlack);
+    ASSERT_FALSE(c);
+    EXPECT_TRUE(c.error().timeout()) << c.error().what();
+    EXPECT_EQ(c.error().what(), "dial tcp " + where + ": i/o timeout");
+  }
+}
+
+TEST(DialTest, HugeTimeoutsDoNotOverflow) {
+  auto ln = listen("tcp", "127.0.0.1:0");
+  ASSERT_TRUE(ln);
+  dialer a{.timeout = std::chrono::nanoseconds::max()};
+  EXPECT_TRUE(a.dial("tcp", ln->addr().to_string()));
+  dialer b{.deadline = deadline::after(std::chrono::hours(24 * 365 * 200))};
+  EXPECT_TRUE(b.dial("tcp", ln->addr().to_string()));
+}
+
+TEST(DialTest, LocalAddressIsBound) {
+  auto ln = listen("tcp", "127.0.0.1:0");
+  ASSERT_TRUE(ln);
+  // A free port for the local end: bind one, close it, use it.
+  auto probe = listen("tcp", "127.0.0.1:0");
+  ASSERT_TRUE(probe);
+  std::uint16_t port = probe->addr().as_tcp()->port;
+  ASSERT_TRUE(probe->close());
+  dialer d{.local_addr = tcp_addr{ip::v4_loopback(), port}};
+  auto c = d.dial("tcp", ln->addr().to_string());
+  ASSERT_TRUE(c) << c.error().what();
+  EXPECT_EQ(c->local_addr().as_tcp()->port, port);
+  dialer wrong{.local_addr = udp_addr{ip::v4_loopback(), 0}};
+  auto w = wrong.dial("tcp", ln->addr().to_string());
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error(), std::errc::invalid_argument);
+}
+
+TEST(DialTest, LocalAddressInUseNamesSourceAndSyscall) {
+  auto ln = listen("tcp", "127.0.0.1:0");
+  ASSERT_TRUE(ln);
+  auto first = dial("tcp", ln->addr().to_string());
+  ASSERT_TRUE(first);
+  // Binding the port of an established connection to the same destination fails.
+  dialer d{.local_addr = first->local_addr()};
+  auto c = d.dial("tcp", ln->addr().to_string());
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().source(), first->local_addr().to_string());
+  EXPECT_NE(c.error().what().find("->" + ln->addr().to_string() + ": "), std::string::npos)
+      << c.error().what();
+}
+
+TEST(DialTest, TriesEachResolvedAddressInTurn) {
+  // "localhost" may give several addresses; whichever order, the one listening wins.
+  auto ln = listen("tcp4", "127.0.0.1:0");
+  ASSERT_TRUE(ln);
+  auto c = dial_timeout("tcp", "localhost:" + std::to_string(ln->addr().as_tcp()->port), 10s);
+  ASSERT_TRUE(c) << c.error().what();
+  EXPECT_TRUE(c->remote_addr().as_tcp()->ip.is_loopback());
+}
+
+TEST(DialTest, EmptyHostDialsTheLocalSystem) {
+  auto ln = listen("tcp4", "127.0.0.1:0");
+  ASSERT_TRUE(ln);
+  auto c = dial("tcp", ":" + std::to_string(ln->addr().as_tcp()->port));
+  ASSERT_TRUE(c) << c.error().what();
+}
+
+TEST(DialTest, UdpDialNeedsNoPeer) {
+  auto c = dial("udp4", "127.0.0.1:9");
+  ASSERT_TRUE(c) << c.error().what();
+  EXPECT_EQ(c->network(), "udp");
+  EXPECT_EQ(c->remote_addr().to_string(), "127.0.0.1:9");
+}
+
+TEST(DialTest, ServiceNameInTheAddress) {
+  // Nothing listens on 127.0.0.1:echo (7) here, probably; either way it resolved.
+  auto c = dial_timeout("tcp", "127.0.0.1:echo", 5s);
+  if (!c) {
+    EXPECT_NE(c.error().what().find("127.0.0.1:7"), std::string::npos) << c.error().what();
+  }
+}
+
+}  // namespace
+}  // namespace conduit::net

@@ -1,0 +1,79 @@
+// Helpers for net tests (unit, go_port, fault): connected pairs over loopback and Unix
+// sockets, temporary socket paths, byte views.
+#ifndef CONDUIT_TESTS_UNIT_NET_NET_HELPERS_HPP
+#define CONDUIT_TESTS_UNIT_NET_NET_HELPERS_HPP
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <conduit/net/dial.hpp>
+#include <conduit/net/listener.hpp>
+#include <cstdio>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "support/support.hpp"
+
+namespace conduit::net::test {
+
+using namespace std::chrono_literals;
+
+inline std::span<const std::byte> bytes(std::string_view s) {
+  return std::as_bytes(std::span<const char>(s.data(), s.size()));
+}
+inline std::string str(std::span<const std::byte> b) {
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+// A socket path under /tmp unique to this process and call; removed if it exists.
+inline std::string temp_socket_path(const std::string& tag) {
+  std::string p = "/tmp/" + conduit::test::unique_name("conduit_" + tag) + ".sock";
+  ::unlink(p.c_str());
+  return p;
+}
+
+// Whether ::1 can be bound here.
+inline bool ipv6_loopback_available() {
+  auto ln = listen("tcp6", "[::1]:0");
+  return ln.has_value();
+}
+
+// A dialed conn and the conn its listener accepted.
+struct conn_pair {
+  conn dialed;
+  conn accepted;
+};
+
+// Listens on (network, address), dials it and accepts; the listener is closed after.
+inline std::optional<conn_pair> connected_pair(std::string_view network, std::string_view address) {
+  auto ln = listen(network, address);
+  if (!ln) {
+    ADD_FAILURE() << ln.error().what();
+    return std::nullopt;
+  }
+  auto c = dial_timeout(network, ln->addr().to_string(), 10s);
+  if (!c) {
+    ADD_FAILURE() << c.error().what();
+    return std::nullopt;
+  }
+  ln->set_deadline(deadline::after(10s));
+  auto a = ln->accept();
+  if (!a) {
+    ADD_FAILURE() << a.error().message();
+    return std::nullopt;
+  }
+  return conn_pair{std::move(*c), std::move(*a)};
+}
+
+inline std::optional<conn_pair> tcp4_pair() { return connected_pair("tcp", "127.0.0.1:0"); }
+inline std::optional<conn_pair> tcp6_pair() { return connected_pair("tcp6", "[::1]:0"); }
+inline std::optional<conn_pair> unix_pair() { return connected_pair("unix", temp_socket_path("pair")); }
+
+}  // namespace conduit::net::test
+
+#endif  // CONDUIT_TESTS_UNIT_NET_NET_HELPERS_HPP

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "runtime/futex.hpp"
+#include "runtime/spin.hpp"
 
 namespace conduit::runtime {
 namespace {
@@ -36,11 +37,6 @@ std::int64_t initial_spin_ns() noexcept {
 std::atomic<std::int64_t>& spin_ns() noexcept {
   static std::atomic<std::int64_t> v{initial_spin_ns()};
   return v;
-}
-
-std::int64_t now_ns() noexcept {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -63,19 +59,21 @@ parker& current() noexcept {
 }
 
 bool parker::spin_for_permit() noexcept {
-  std::int64_t budget = spin_ns().load(std::memory_order_relaxed);
-  if (budget <= 0) return false;
-  std::int64_t start = now_ns();
-  for (;;) {
+  detail::spinner sp = detail::spinner::begin();
+  while (sp.active()) {
     for (int i = 0; i < 64; ++i) {
       if (state_.load(std::memory_order_relaxed) == kNotified) {
         std::int32_t s = kNotified;
-        if (state_.compare_exchange_strong(s, kEmpty, std::memory_order_acquire)) return true;
+        if (state_.compare_exchange_strong(s, kEmpty, std::memory_order_acquire)) {
+          sp.succeeded();
+          return true;
+        }
       }
       cpu_relax();
     }
-    if (now_ns() - start >= budget) return false;
+    if (!sp.keep_going()) return false;
   }
+  return false;
 }
 
 bool parker::park(deadline d) noexcept {

@@ -11,14 +11,14 @@
 
 #include <cerrno>
 #include <conduit/runtime/parking_lot.hpp>
+#include <optional>
+
+#include "runtime/spin.hpp"
 
 namespace conduit::runtime {
 namespace {
 
-std::int64_t now_ns() noexcept {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now().time_since_epoch())
-      .count();
-}
+using detail::now_ns;
 
 interest to_interest(poll_fd::side s) noexcept {
   return s == poll_fd::side::read ? interest::read : interest::write;
@@ -133,13 +133,8 @@ void poll_fd::wake_side(side s) noexcept {
   if (p != nullptr) p->unpark();
 }
 
-result<void> poll_fd::wait_locked(side s, std::int64_t spin_start_ns) noexcept {
+result<void> poll_fd::wait_locked(side s) noexcept {
   const int i = static_cast<int>(s);
-  std::int64_t budget = spin_budget().count();
-  if (budget > 0 && now_ns() - spin_start_ns < budget) {
-    for (int k = 0; k < 16; ++k) cpu_relax();
-    return {};  // retry the syscall: the peer is probably running and about to answer
-  }
   parker& me = current();
   waiter_[i].store(&me, std::memory_order_seq_cst);
   std::int64_t dl = deadline_ns_[i].load(std::memory_order_seq_cst);
@@ -156,22 +151,25 @@ result<void> poll_fd::wait_locked(side s, std::int64_t spin_start_ns) noexcept {
 
 result<std::size_t> poll_fd::io_locked(side s, internal::function_ref<ssize_t()> op) noexcept {
   const int i = static_cast<int>(s);
-  std::int64_t spin_start = 0;
-  bool spinning = false;
+  std::optional<detail::spinner> spin;  // from the first EAGAIN: retry while the peer answers
   for (;;) {
     if (closing()) return fail(errc::closed);
     std::int64_t dl = deadline_ns_[i].load(std::memory_order_relaxed);
     if (dl != INT64_MAX && now_ns() >= dl) return fail(errc::timeout);
     ssize_t n = op();
-    if (n >= 0) return static_cast<std::size_t>(n);
+    if (n >= 0) {
+      if (spin) spin->succeeded();
+      return static_cast<std::size_t>(n);
+    }
     int e = errno;
     if (e == EINTR) continue;
     if (e != EAGAIN && e != EWOULDBLOCK) return fail_errno(e);
-    if (!spinning) {
-      spinning = true;
-      spin_start = now_ns();
+    if (!spin) spin = detail::spinner::begin();
+    if (spin->keep_going()) {
+      for (int k = 0; k < 16; ++k) cpu_relax();
+      continue;
     }
-    if (auto r = wait_locked(s, spin_start); !r) return fail(r.error());
+    if (auto r = wait_locked(s); !r) return fail(r.error());
   }
 }
 

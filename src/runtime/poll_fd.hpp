@@ -110,7 +110,7 @@ class poll_fd {
   void wake_side(side s) noexcept;
   // One attempt loop with the side already held.
   result<std::size_t> io_locked(side s, internal::function_ref<ssize_t()> op) noexcept;
-  result<void> wait_locked(side s, std::int64_t spin_start_ns) noexcept;
+  result<void> wait_locked(side s) noexcept;
 
   int fd_;
   std::atomic<std::uint64_t> state_{0};

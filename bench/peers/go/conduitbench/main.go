@@ -2,7 +2,7 @@
 // round trip of -size bytes, bulk GB/s with 64 KiB writes for -duration seconds), printed as
 // one JSON object per line. conduit-bench builds and runs it when go is installed.
 //
-//   go run . -duration 0.4 -size 64 -only chan,pipe
+//	go run . -duration 0.4 -size 64 -only chan,pipe
 package main
 
 import (
@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -165,6 +166,45 @@ func child(mode string) {
 		}
 		n, _ := io.Copy(io.Discard, in)
 		fmt.Fprintf(out, "%d\n", n)
+	case "sock_echo", "sock_sink", "udp_echo":
+		network, addr := os.Getenv("CONDUIT_GO_NET"), os.Getenv("CONDUIT_GO_ADDR")
+		c, err := net.Dial(network, addr)
+		if err != nil {
+			os.Exit(2)
+		}
+		defer c.Close()
+		switch mode {
+		case "sock_echo":
+			buf := make([]byte, *size)
+			for {
+				if _, err := io.ReadFull(c, buf); err != nil {
+					return
+				}
+				c.Write(buf)
+			}
+		case "sock_sink":
+			buf := make([]byte, chunk)
+			var n int64
+			for {
+				k, err := c.Read(buf)
+				n += int64(k)
+				if err != nil {
+					break
+				}
+			}
+			fmt.Fprintf(c, "%d\n", n)
+		case "udp_echo":
+			buf := make([]byte, *size)
+			c.Write(buf) // hello: our address
+			for {
+				c.SetReadDeadline(time.Now().Add(time.Second))
+				k, err := c.Read(buf)
+				if err != nil || k == 1 {
+					return
+				}
+				c.Write(buf[:k])
+			}
+		}
 	case "signal_b":
 		c := make(chan os.Signal, 16)
 		signal.Notify(c, syscall.SIGUSR1, syscall.SIGTERM)
@@ -251,6 +291,88 @@ func fifoCase() result {
 	return r
 }
 
+func sockCase(name, network string) result {
+	r := result{Name: name}
+	for _, mode := range []string{"sock_echo", "sock_sink"} {
+		addr := "127.0.0.1:0"
+		if network != "tcp" {
+			addr = fmt.Sprintf("@conduit-bench-go-%s-%d-%s", network, os.Getpid(), mode)
+		}
+		ln, err := net.Listen(network, addr)
+		if err != nil {
+			r.Note = err.Error()
+			return r
+		}
+		cmd := spawn(mode, nil, "CONDUIT_GO_NET="+network, "CONDUIT_GO_ADDR="+ln.Addr().String())
+		c, err := ln.Accept()
+		ln.Close()
+		if err != nil {
+			r.Note = err.Error()
+			return r
+		}
+		if mode == "sock_echo" {
+			msg, back := make([]byte, *size), make([]byte, *size)
+			measure(&r, func() bool {
+				c.Write(msg)
+				_, err := io.ReadFull(c, back)
+				return err == nil
+			})
+			c.Close()
+		} else {
+			w := halfCloser{c}
+			bulk(&r, w, func() int64 { return readCount(c) })
+			c.Close()
+		}
+		cmd.Wait()
+	}
+	return r
+}
+
+// halfCloser closes only the writing side, so that the count can still be read back.
+type halfCloser struct{ c net.Conn }
+
+func (h halfCloser) Write(p []byte) (int, error) { return h.c.Write(p) }
+func (h halfCloser) Close() error {
+	switch c := h.c.(type) {
+	case *net.TCPConn:
+		return c.CloseWrite()
+	case *net.UnixConn:
+		return c.CloseWrite()
+	}
+	return nil
+}
+
+func udpCase() result {
+	r := result{Name: "udp"}
+	pc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		r.Note = err.Error()
+		return r
+	}
+	defer pc.Close()
+	cmd := spawn("udp_echo", nil, "CONDUIT_GO_NET=udp", "CONDUIT_GO_ADDR="+pc.LocalAddr().String())
+	back := make([]byte, *size)
+	pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, peer, err := pc.ReadFromUDP(back)
+	if err != nil {
+		r.Note = err.Error()
+		cmd.Wait()
+		return r
+	}
+	msg := make([]byte, *size)
+	measure(&r, func() bool {
+		pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := pc.WriteToUDP(msg, peer); err != nil {
+			return false
+		}
+		_, _, err := pc.ReadFromUDP(back)
+		return err == nil
+	})
+	pc.WriteToUDP(msg[:1], peer)
+	cmd.Wait()
+	return r
+}
+
 func signalCase() result {
 	r := result{Name: "signal"}
 	c := make(chan os.Signal, 16)
@@ -287,6 +409,10 @@ func main() {
 		f    func() result
 	}{
 		{"chan", chanCase}, {"io_pipe", ioPipeCase}, {"pipe", pipeCase}, {"fifo", fifoCase},
+		{"unix", func() result { return sockCase("unix", "unix") }},
+		{"seqpacket", func() result { return sockCase("seqpacket", "unixpacket") }},
+		{"tcp", func() result { return sockCase("tcp", "tcp") }},
+		{"udp", udpCase},
 		{"signal", signalCase},
 	}
 	want := map[string]bool{}

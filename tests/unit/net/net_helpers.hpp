@@ -10,6 +10,7 @@
 #include <chrono>
 #include <conduit/net/dial.hpp>
 #include <conduit/net/listener.hpp>
+#include <conduit/runtime/park.hpp>
 #include <cstdio>
 #include <optional>
 #include <span>
@@ -22,6 +23,11 @@
 namespace conduit::net::test {
 
 using namespace std::chrono_literals;
+
+// The main thread's wake-up eventfd lives as long as the thread: create it during static
+// initialisation, before any test's fd count is taken. (The test main's own warm-up can be
+// cut short by a permit left on the main thread by an earlier static initialiser.)
+inline const bool kMainWakeFdReady = runtime::current().prepare_wait_fd();
 
 inline std::span<const std::byte> bytes(std::string_view s) {
   return std::as_bytes(std::span<const char>(s.data(), s.size()));

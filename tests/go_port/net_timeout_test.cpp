@@ -49,39 +49,10 @@ class local_server {
   std::thread t_;
 };
 
-// A TCP address whose connects hang: a listener with a backlog of 0 that never accepts,
-// its queue already full. The SYNs of later connects are dropped, so they stay pending.
-class blackhole {
- public:
-  blackhole() {
-    fd_ = unique_fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in sin{};
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_.get(), reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
-    EXPECT_EQ(::listen(fd_.get(), 0), 0);
-    socklen_t len = sizeof sin;
-    ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&sin), &len);
-    address_ = "127.0.0.1:" + std::to_string(ntohs(sin.sin_port));
-    // Fill the accept queue: connects that complete at once (the handshake finished).
-    for (int i = 0; i < 8; ++i) {
-      auto c = dial_timeout("tcp", address_, 200ms);
-      if (!c) break;
-      fillers_.push_back(std::move(*c));
-    }
-  }
-  const std::string& address() const { return address_; }
-
- private:
-  unique_fd fd_;
-  std::string address_;
-  std::vector<conn> fillers_;
-};
-
 // TestDialTimeout: deadlines and timeouts in the past fail at once; 50 ms ones fail in
 // about 50 ms; the earlier of timeout and deadline wins.
 TEST(NetTimeoutTest, DialTimeout) {
-  blackhole bh;
+  test::blackhole bh;
   struct {
     std::chrono::nanoseconds timeout;
     std::chrono::nanoseconds delta;  // for the deadline; 0: none

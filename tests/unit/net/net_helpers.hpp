@@ -4,6 +4,7 @@
 #define CONDUIT_TESTS_UNIT_NET_NET_HELPERS_HPP
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "support/support.hpp"
 
@@ -78,7 +80,38 @@ inline std::optional<conn_pair> connected_pair(std::string_view network, std::st
 
 inline std::optional<conn_pair> tcp4_pair() { return connected_pair("tcp", "127.0.0.1:0"); }
 inline std::optional<conn_pair> tcp6_pair() { return connected_pair("tcp6", "[::1]:0"); }
-inline std::optional<conn_pair> unix_pair() { return connected_pair("unix", temp_socket_path("pair")); }
+inline std::optional<conn_pair> unix_pair() {
+  return connected_pair("unix", temp_socket_path("pair"));
+}
+
+// A TCP address whose connects hang: a listener with a backlog of 0 that never accepts,
+// its queue already full. The SYNs of later connects are dropped, so they stay pending.
+class blackhole {
+ public:
+  blackhole() {
+    fd_ = unique_fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_.get(), reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
+    EXPECT_EQ(::listen(fd_.get(), 0), 0);
+    socklen_t len = sizeof sin;
+    ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&sin), &len);
+    address_ = "127.0.0.1:" + std::to_string(ntohs(sin.sin_port));
+    // Fill the accept queue: connects that complete at once (the handshake finished).
+    for (int i = 0; i < 8; ++i) {
+      auto c = dial_timeout("tcp", address_, 200ms);
+      if (!c) break;
+      fillers_.push_back(std::move(*c));
+    }
+  }
+  const std::string& address() const { return address_; }
+
+ private:
+  unique_fd fd_;
+  std::string address_;
+  std::vector<conn> fillers_;
+};
 
 }  // namespace conduit::net::test
 

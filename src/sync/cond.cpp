@@ -40,9 +40,11 @@ namespace conduit {
 
 namespace {
 
-// Rounds of spinning on the generation before parking: 1, 2, 4, ... pause instructions.
-constexpr int kSpinRounds = 8;
-constexpr int kMaxPausesPerRound = 64;
+// Rounds of spinning on the generation before parking: 1, 2, 4, ... 32 pause instructions
+// (63 in all, about 2 us here): long enough to catch a signal from a running peer, short
+// next to the parker's own spin budget.
+constexpr int kSpinRounds = 6;
+constexpr int kMaxPausesPerRound = 32;
 
 }  // namespace
 

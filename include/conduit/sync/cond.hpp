@@ -2,10 +2,10 @@
 //
 // Threads wait on a cond for a condition on data guarded by its mutex; whoever changes the
 // data signals. The cond is built on a generation word and the runtime's parking lot: wait()
-// reads the generation while it still holds the mutex, unlocks, and parks only if the
-// generation is unchanged under the parking lot's queue lock; signal() and broadcast() bump
-// the generation before they wake. So a signal that comes between the unlock and the park is
-// never lost. Waiters are woken in FIFO order.
+// reads the generation while it still holds the mutex, unlocks, spins briefly on the
+// generation, then parks only if the generation is unchanged under the parking lot's queue
+// lock; signal() and broadcast() bump the generation before they wake. So a signal that comes
+// between the unlock and the park is never lost. Parked waiters are woken in FIFO order.
 //
 //   conduit::mutex mu;
 //   conduit::cond not_empty(mu);
@@ -25,9 +25,9 @@
 //
 // As with any condition variable, callers wait in a loop on their condition: a wait may
 // return although the condition does not hold (another waiter got there first, or a signal
-// sent just as this waiter began to wait woke it as well as a queued one). A signal or
-// broadcast may be sent with or without holding the mutex, as long as the change it
-// announces was made under the mutex.
+// that woke a parked waiter also ended the spin of a waiter that had just begun to wait).
+// A signal or broadcast may be sent with or without holding the mutex, as long as the change
+// it announces was made under the mutex.
 //
 // Thread safety: every member function may be called from any thread. The cond must not be
 // destroyed while a thread waits on it; the mutex must outlive the cond.

@@ -79,7 +79,8 @@ struct violation {
   std::string message;  // one line, naming both locks
 };
 
-// Receives every report, on the thread that is taking the lock, before it blocks.
+// Receives every report, on the thread that is taking the lock, before it blocks. A handler
+// must not throw and must not lock a ranked_mutex.
 using handler = void (*)(const violation&);
 
 // Installs h (nullptr: the default handler) and returns the previous one.

@@ -43,13 +43,16 @@ class wait_group {
   void add(std::int32_t delta) noexcept;
 
   // add(-1) (Go's Done).
+  // Blocks:       never.
+  // Precondition: the counter is positive; otherwise aborts as add().
   void done() noexcept { add(-1); }
 
-  // Blocks until the counter is zero (Go's Wait). Returns at once if it is zero.
-  // Blocks: until the counter is zero.
+  // Waits until the counter is zero (Go's Wait). Returns at once if it is zero.
+  // Blocks:  until the counter is zero.
+  // Context: any thread.
   void wait() noexcept { (void)wait_until(deadline::never()); }
 
-  // As wait(), but gives up at the deadline.
+  // As wait(), but gives up at the deadline. A past deadline checks the counter once.
   // Blocks:   until the counter is zero or the deadline.
   // Errors:   errc::timeout.
   // Deadline: the counter was not zero when it last looked; nothing changed.

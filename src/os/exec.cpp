@@ -242,17 +242,27 @@ result<void, exec_error> command::start() {
   }
 
   spawn_objects so;
-  for (std::size_t i = 0; i < slots_.size(); ++i) {
-    if (src[i] >= 0)
-      posix_spawn_file_actions_adddup2(&so.fa, src[i], top + 1 + static_cast<int>(i));
-  }
-  for (std::size_t i = 0; i < slots_.size(); ++i) {
+  int fa_err = 0;
+  for (std::size_t i = 0; i < slots_.size() && fa_err == 0; ++i) {
     if (src[i] >= 0) {
-      posix_spawn_file_actions_adddup2(&so.fa, top + 1 + static_cast<int>(i), static_cast<int>(i));
+      fa_err = posix_spawn_file_actions_adddup2(&so.fa, src[i], top + 1 + static_cast<int>(i));
     }
   }
-  posix_spawn_file_actions_addclosefrom_np(&so.fa, static_cast<int>(slots_.size()));
-  if (!dir_.empty()) posix_spawn_file_actions_addchdir_np(&so.fa, dir_.c_str());
+  for (std::size_t i = 0; i < slots_.size() && fa_err == 0; ++i) {
+    if (src[i] >= 0) {
+      fa_err = posix_spawn_file_actions_adddup2(&so.fa, top + 1 + static_cast<int>(i),
+                                                static_cast<int>(i));
+    }
+  }
+  if (fa_err == 0) {
+    fa_err = posix_spawn_file_actions_addclosefrom_np(&so.fa, static_cast<int>(slots_.size()));
+  }
+  if (fa_err == 0 && !dir_.empty()) {
+    fa_err = posix_spawn_file_actions_addchdir_np(&so.fa, dir_.c_str());
+  }
+  if (fa_err != 0) {
+    return fail_exec(fa_err, "exec: " + go_quote(name_) + ": " + errno_code(fa_err).message());
+  }
   sigset_t none, all;
   sigemptyset(&none);
   sigfillset(&all);

@@ -83,11 +83,12 @@ class file {
   // Closes the fd if still open (see close()).
   ~file();
 
-  // Opens path (Go's os.OpenFile); O_CLOEXEC is always added. Blocks: as open(2) (a FIFO
+  // Opens path (Go's os.OpenFile); O_CLOEXEC is always added; mode (minus the umask) is
+  // used with O_CREAT. Blocks: as open(2) (a FIFO
   // opened without O_NONBLOCK waits for its peer: use os::open_fifo instead).
   // Errors: the errno of open(2).
   [[nodiscard]] static result<file> open(const std::filesystem::path& path, int flags,
-                                         mode_t mode = 0);
+                                         mode_t mode = 0666);
 
   // Reads up to buf.size() bytes. An empty buf returns 0 at once.
   // Blocks:   until data arrives, end of stream, close, or the read deadline.

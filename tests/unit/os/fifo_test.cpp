@@ -219,6 +219,12 @@ TEST(FifoTest, RecordsFromManyWritersArriveWhole) {
   result<file> reader = fail(errc::closed);
   test::scoped_thread rt(
       [&] { reader = os::open_fifo(f.path(), fifo_end::read, deadline::after(10s)); });
+  // Hold a write end too: otherwise the reader would see the end of stream whenever every
+  // writer that opened so far has finished before the next one opens.
+  auto keep = os::open_fifo(f.path(), fifo_end::write, deadline::after(10s));
+  ASSERT_TRUE(keep) << keep.error().message();
+  rt.join();
+  ASSERT_TRUE(reader) << reader.error().message();
   std::vector<test::scoped_thread> writers;
   for (int id = 0; id < kWriters; ++id) {
     writers.emplace_back([&, id] {
@@ -231,8 +237,6 @@ TEST(FifoTest, RecordsFromManyWritersArriveWhole) {
       }
     });
   }
-  rt.join();
-  ASSERT_TRUE(reader) << reader.error().message();
   ASSERT_TRUE(reader->set_read_deadline(deadline::after(20s)));
   std::vector<std::byte> buf(kSize * kWriters * kRecords);
   std::size_t got = 0;

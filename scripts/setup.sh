@@ -8,7 +8,7 @@ set -euo pipefail
 # quick run is a test) and Chromium (a test renders its HTML report).
 need=(g++ cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
       clang clang-format libclang-rt-14-dev libcli11-dev libfmt-dev nlohmann-json3-dev
-      chromium)
+      chromium socat)
 if [[ "${1-}" == "--main" ]]; then
   # The peer columns of conduit-bench: Go.
   need+=(golang-go)

@@ -11,6 +11,7 @@
 #include "net/resolver.hpp"
 #include "support/support.hpp"
 #include "unit/net/net_helpers.hpp"
+#include "unit/net/socat.hpp"
 
 namespace conduit::net {
 namespace {
@@ -210,6 +211,104 @@ TEST(DialTest, ServiceNameInTheAddress) {
   if (!c) {
     EXPECT_NE(c.error().what().find("127.0.0.1:7"), std::string::npos) << c.error().what();
   }
+}
+
+}  // namespace
+}  // namespace conduit::net
+
+// A real server no one here wrote: a conduit client against a socat echo server.
+namespace conduit::net {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Starts `socat -d -d <listen_address> PIPE` (an echo server) and waits until it says it is
+// ready ("listening on" for streams, "receiving on" for UDP).
+std::unique_ptr<test::socat_process> start_socat_echo(const std::string& listen_address,
+                                                      std::string_view ready = "listening on") {
+  auto s = test::socat_process::start({"-d", "-d", listen_address, "PIPE"});
+  if (!s) {
+    ADD_FAILURE() << "could not start socat";
+    return nullptr;
+  }
+  if (!s->wait_stderr_for(ready, deadline::after(20s))) {
+    ADD_FAILURE() << "socat did not start listening: " << s->stderr_text();
+    return nullptr;
+  }
+  return s;
+}
+
+void echo_round_trip(conn& c) {
+  c.set_deadline(deadline::after(20s));
+  const std::string msg(100000, 'z');  // larger than one socket buffer write, not a bulk test
+  io_result w;
+  conduit::test::scoped_thread writer([&] { w = c.write(msg); });
+  std::string back;
+  std::byte buf[8192];
+  while (back.size() < msg.size()) {
+    auto r = c.read(buf);
+    ASSERT_TRUE(r) << r.error().message();
+    back.append(reinterpret_cast<const char*>(buf), *r);
+  }
+  writer.join();
+  EXPECT_FALSE(w.err);
+  EXPECT_EQ(back, msg);
+}
+
+TEST(DialSocatTest, ConduitClientTalksToASocatTcpEchoServer) {
+  if (!test::socat_available()) GTEST_SKIP() << "socat is not installed";
+  // A free port: bind one, note it, release it for socat.
+  auto probe = listen("tcp", "127.0.0.1:0");
+  ASSERT_TRUE(probe);
+  std::uint16_t port = probe->addr().as_tcp()->port;
+  ASSERT_TRUE(probe->close());
+  auto s = start_socat_echo("TCP4-LISTEN:" + std::to_string(port) + ",bind=127.0.0.1,reuseaddr");
+  ASSERT_TRUE(s);
+  auto c = dial_timeout("tcp", "127.0.0.1:" + std::to_string(port), 10s);
+  ASSERT_TRUE(c) << c.error().what();
+  echo_round_trip(*c);
+  auto t = tcp_conn::try_from(*c);
+  ASSERT_TRUE(t);
+  ASSERT_TRUE(t->close_write());  // socat sees eof, ends the transfer and exits
+  std::byte b[1];
+  EXPECT_EQ(t->read(b).error(), errc::eof);
+  auto st = s->wait(deadline::after(20s));
+  ASSERT_TRUE(st);
+  EXPECT_TRUE(WIFEXITED(*st) && WEXITSTATUS(*st) == 0) << s->stderr_text();
+}
+
+TEST(DialSocatTest, ConduitClientTalksToASocatUnixEchoServer) {
+  if (!test::socat_available()) GTEST_SKIP() << "socat is not installed";
+  std::string path = test::temp_socket_path("socat_echo");
+  auto s = start_socat_echo("UNIX-LISTEN:" + path);
+  ASSERT_TRUE(s);
+  auto c = dial_timeout("unix", path, 10s);
+  ASSERT_TRUE(c) << c.error().what();
+  echo_round_trip(*c);
+  ASSERT_TRUE(c->close());
+  auto st = s->wait(deadline::after(20s));
+  ASSERT_TRUE(st);
+  EXPECT_TRUE(WIFEXITED(*st)) << s->stderr_text();
+  ::unlink(path.c_str());
+}
+
+TEST(DialSocatTest, ConduitUdpTalksToASocatUdpEchoServer) {
+  if (!test::socat_available()) GTEST_SKIP() << "socat is not installed";
+  auto probe = listen_packet("udp", "127.0.0.1:0");
+  ASSERT_TRUE(probe);
+  std::uint16_t port = probe->local_addr().as_udp()->port;
+  ASSERT_TRUE(probe->close());
+  auto s =
+      start_socat_echo("UDP4-RECVFROM:" + std::to_string(port) + ",bind=127.0.0.1", "receiving on");
+  ASSERT_TRUE(s);
+  auto c = dial("udp", "127.0.0.1:" + std::to_string(port));
+  ASSERT_TRUE(c);
+  c->set_deadline(deadline::after(20s));
+  ASSERT_FALSE(c->write("datagram").err);
+  std::byte buf[64];
+  auto r = c->read(buf);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(test::str({buf, *r}), "datagram");
 }
 
 }  // namespace

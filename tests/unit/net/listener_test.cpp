@@ -11,6 +11,7 @@
 
 #include "support/support.hpp"
 #include "unit/net/net_helpers.hpp"
+#include "unit/net/socat.hpp"
 
 namespace conduit::net {
 namespace {
@@ -286,6 +287,63 @@ TEST(ListenerTest, MoveAssignmentClosesTheOldListener) {
   *a = std::move(*b);
   EXPECT_FALSE(exists(p));
   EXPECT_EQ(a->network(), "tcp");
+}
+
+}  // namespace
+}  // namespace conduit::net
+
+// A real client no one here wrote: socat talks to conduit servers.
+namespace conduit::net {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Echoes one connection until eof, then closes it.
+void echo_one(listener& ln) {
+  ln.set_deadline(deadline::after(20s));
+  auto c = ln.accept();
+  if (!c) return;
+  c->set_deadline(deadline::after(20s));
+  std::byte buf[4096];
+  for (;;) {
+    auto r = c->read(buf);
+    if (!r) break;
+    if (c->write(std::span<const std::byte>(buf, *r)).err) break;
+  }
+}
+
+void socat_client_round_trip(listener& ln, const std::string& socat_address) {
+  conduit::test::scoped_thread server([&] { echo_one(ln); });
+  auto s = test::socat_process::start({"-t", "5", "-", socat_address});
+  ASSERT_TRUE(s) << "could not start socat";
+  const std::string msg = "hello from socat\nsecond line\n";
+  ASSERT_TRUE(s->send(msg, /*close=*/true, deadline::after(20s)));
+  EXPECT_EQ(s->read_stdout(deadline::after(20s)), msg);
+  auto st = s->wait(deadline::after(20s));
+  ASSERT_TRUE(st) << "socat did not exit";
+  EXPECT_TRUE(WIFEXITED(*st) && WEXITSTATUS(*st) == 0) << "status " << *st;
+}
+
+TEST(ListenerSocatTest, SocatClientTalksToAConduitTcpServer) {
+  if (!test::socat_available()) GTEST_SKIP() << "socat is not installed";
+  auto ln = listen("tcp", "127.0.0.1:0");
+  ASSERT_TRUE(ln);
+  socat_client_round_trip(*ln, "TCP4:" + ln->addr().to_string());
+}
+
+TEST(ListenerSocatTest, SocatClientTalksToAConduitUnixServer) {
+  if (!test::socat_available()) GTEST_SKIP() << "socat is not installed";
+  auto ln = listen("unix", test::temp_socket_path("socat_srv"));
+  ASSERT_TRUE(ln);
+  socat_client_round_trip(*ln, "UNIX-CONNECT:" + ln->addr().to_string());
+}
+
+TEST(ListenerSocatTest, SocatClientTalksToAConduitIpv6Server) {
+  if (!test::socat_available()) GTEST_SKIP() << "socat is not installed";
+  if (!test::ipv6_loopback_available()) GTEST_SKIP() << "no ::1";
+  auto ln = listen("tcp6", "[::1]:0");
+  ASSERT_TRUE(ln);
+  socat_client_round_trip(*ln, "TCP6:" + ln->addr().to_string());
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include <bitset>
 #include <cerrno>
 #include <conduit/runtime/park.hpp>
+#include <conduit/runtime/parking_lot.hpp>
 #include <conduit/signal/signal.hpp>
 #include <cstdio>
 #include <cstring>
@@ -162,16 +163,19 @@ void start_dispatcher(registry& r) {
   g_write_fd.store(p[1], std::memory_order_relaxed);
   auto* rd = new runtime::poll_fd(unique_fd(p[0]));  // lives as long as the process
   r.started = true;
-  // The dispatcher holds all its fds once notify returns: wait for it to say so.
+  // The dispatcher holds all its fds once notify returns: wait for it to say so, through the
+  // parking lot (a bare unpark could land after we stopped waiting: a stale permit).
   std::atomic<bool> ready{false};
-  runtime::parker* starter = &runtime::current();
-  std::thread([rd, &ready, starter] {
+  std::thread([rd, &ready] {
     runtime::current().prepare_wait_fd();
     ready.store(true, std::memory_order_release);
-    starter->unpark();
+    runtime::unpark_all(&ready);
     dispatch_loop(rd);
   }).detach();
-  while (!ready.load(std::memory_order_acquire)) runtime::park(deadline::never());
+  while (!ready.load(std::memory_order_acquire)) {
+    runtime::park_on(
+        &ready, [&] { return !ready.load(std::memory_order_acquire); }, deadline::never());
+  }
 }
 
 }  // namespace

@@ -78,18 +78,21 @@ class watchdog : public ::testing::EmptyTestEventListener {
 class fd_leak_check : public ::testing::EmptyTestEventListener {
  public:
   void OnTestStart(const ::testing::TestInfo&) override {
+    before_list_ = conduit::test::describe_open_fds();
     before_ = conduit::test::open_fd_count();
   }
   void OnTestEnd(const ::testing::TestInfo& info) override {
     if (info.result()->Skipped()) return;
     int after = conduit::test::open_fd_count();
+    std::string now = conduit::test::describe_open_fds();
     EXPECT_EQ(before_, after)
-        << "fd count changed across the test: an fd leaked (or was closed twice). Open now: "
-        << conduit::test::describe_open_fds();
+        << "fd count changed across the test: an fd leaked (or was closed twice). Open now: " << now
+        << " Open before: " << before_list_;
   }
 
  private:
   int before_ = 0;
+  std::string before_list_;
 };
 
 }  // namespace
@@ -110,11 +113,6 @@ int main(int argc, char** argv) {
   }
   auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
   listeners.Append(new watchdog);
-#if !defined(__SANITIZE_THREAD__)
-  // ThreadSanitizer's runtime opens and closes fds of its own at moments of its choosing
-  // (its symbolizer: a /dev/null and a pipe at fd 251 were seen), so the count is not ours
-  // there. The plain and ASan builds run the same tests with the check.
   listeners.Append(new fd_leak_check);
-#endif
   return RUN_ALL_TESTS();
 }

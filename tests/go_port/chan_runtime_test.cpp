@@ -14,7 +14,10 @@
 #include <conduit/chan.hpp>
 #include <conduit/select.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <map>
+#include <memory>
+#include <new>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -561,6 +564,23 @@ TEST(GoChanTest, SelectStackAdjustOtherCasesUntouched) {
   d.close();
   EXPECT_TRUE(g.wait(end));
   EXPECT_EQ(ok.load(), 2);
+}
+
+// Go: src/runtime/chan.go makechan, which panics with "makechan: size out of range" when the
+// buffer's size in bytes (capacity times element size) overflows. conduit documents
+// std::bad_alloc for a buffer it cannot allocate (std::bad_array_new_length is one). A
+// capacity whose byte size wraps around must not give a channel with a tiny buffer: sends
+// would then write past it. Only the construction is tried here, no send.
+TEST(GoChanTest, MakeChanSizeOutOfRangeIsRejected) {
+  const std::size_t wraps = SIZE_MAX / sizeof(std::uint64_t) + 2;  // x 8 bytes = 8 (mod 2^64)
+  bool threw = false;
+  try {
+    chan<std::uint64_t> c(wraps);
+    ADD_FAILURE() << "a channel of capacity " << c.capacity() << " x 8 bytes was made";
+  } catch (const std::bad_alloc&) {
+    threw = true;
+  }
+  EXPECT_TRUE(threw);
 }
 
 // Not a Go test, in the spirit of TestChan's "close unblocks receive": close() racing with

@@ -1,5 +1,6 @@
 // conn, tcp_conn, unix_conn, udp_conn, file_conn, unix_socket_pair: thin faces over the
 // socket state (socket.hpp); the I/O loops are the poll descriptor's.
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -63,6 +64,14 @@ void conn::set_read_deadline(deadline d) noexcept {
 }
 void conn::set_write_deadline(deadline d) noexcept {
   if (s_) s_->pfd.set_deadline(side::write, d);
+}
+
+result<unique_fd> conn::dup_fd() const noexcept {
+  if (!s_) return fail(closed_error());
+  const int fd = s_->fd;
+  auto r = s_->pfd.control([&] { return static_cast<ssize_t>(::fcntl(fd, F_DUPFD_CLOEXEC, 0)); });
+  if (!r) return fail(r.error());
+  return unique_fd(static_cast<int>(*r));
 }
 
 std::string_view conn::network() const noexcept {

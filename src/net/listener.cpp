@@ -207,11 +207,12 @@ result<conn> listener::accept() noexcept {
       return internal::access::make<conn>(std::move(c));
     }
     const std::error_code e = r.error();
-    if (e == errno_code(ECONNABORTED)) continue;
-    if (e != errno_code(EMFILE) && e != errno_code(ENFILE) && e != errno_code(ENOBUFS) &&
-        e != errno_code(ENOMEM)) {
-      return fail(e);
-    }
+    // The errno, compared without calling into the error category: this path runs while the
+    // process has no fd to spare, where even a sanitizer's type check of a polymorphic call
+    // can fail.
+    const int en = &e.category() == &std::system_category() ? e.value() : 0;
+    if (en == ECONNABORTED) continue;
+    if (en != EMFILE && en != ENFILE && en != ENOBUFS && en != ENOMEM) return fail(e);
     // Out of descriptors (or memory): the connection stays in the backlog. Back off without
     // spinning; close() and set_deadline() bump wake_epoch to end the wait early.
     const std::uint32_t epoch = s.wake_epoch.load(std::memory_order_seq_cst);

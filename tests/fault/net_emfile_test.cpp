@@ -80,35 +80,72 @@ std::chrono::nanoseconds thread_cpu_time() {
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
+void spin_until(const std::atomic<bool>& flag) {
+  while (!flag.load()) std::this_thread::yield();
+}
+
+// Runs ln.accept() on a thread that starts before the fds run out and ends only after they
+// are back: a sanitizer runtime needs fds of its own to start and to end a thread.
+class background_accept {
+ public:
+  explicit background_accept(listener& ln)
+      : t_([this, &ln] {
+          running_ = true;
+          spin_until(go_);
+          auto t0 = thread_cpu_time();
+          started_ = true;
+          got_ = ln.accept();
+          cpu_ = thread_cpu_time() - t0;
+          done_ = true;
+          spin_until(exit_);
+        }) {
+    spin_until(running_);
+  }
+  ~background_accept() { finish(); }
+  // Lets the accept begin; returns once it has.
+  void start() {
+    go_ = true;
+    spin_until(started_);
+  }
+  void wait_done() { spin_until(done_); }
+  // Lets the thread end and joins it. Call once the fds are back.
+  void finish() {
+    go_ = true;
+    exit_ = true;
+    if (t_.joinable()) t_.join();
+  }
+  result<conn>& got() { return got_; }
+  std::chrono::nanoseconds cpu() const { return cpu_; }
+
+ private:
+  std::atomic<bool> running_{false}, go_{false}, started_{false}, done_{false}, exit_{false};
+  result<conn> got_ = fail(errc::eof);
+  std::chrono::nanoseconds cpu_{};
+  std::thread t_;
+};
+
 TEST(NetEmfileTest, AcceptBacksOffAndTakesTheConnectionOnceAnFdIsFree) {
   auto ln = listen("tcp", "127.0.0.1:0");
   ASSERT_TRUE(ln);
   auto client = dial_timeout("tcp", ln->addr().to_string(), 10s);  // waits in the backlog
   ASSERT_TRUE(client);
   ln->set_deadline(deadline::after(20s));
-  result<conn> got = fail(errc::eof);
-  std::chrono::nanoseconds cpu{};
-  std::atomic<bool> started{false};
+  background_accept a(*ln);
   {
     fd_exhaustion ex;
-    scoped_thread acceptor([&] {
-      auto t0 = thread_cpu_time();
-      started = true;
-      got = ln->accept();
-      cpu = thread_cpu_time() - t0;
-    });
-    while (!started) std::this_thread::yield();
+    a.start();
     std::this_thread::sleep_for(300ms);  // the scenario: out of fds for a while
     ex.release_one();
-    acceptor.join();
+    a.wait_done();
   }
-  ASSERT_TRUE(got) << got.error().message();
-  EXPECT_EQ(got->remote_addr(), client->local_addr());
-  EXPECT_LT(cpu, 100ms) << "accept spun while out of fds";
+  a.finish();
+  ASSERT_TRUE(a.got()) << a.got().error().message();
+  EXPECT_EQ(a.got()->remote_addr(), client->local_addr());
+  EXPECT_LT(a.cpu(), 100ms) << "accept spun while out of fds";
   ASSERT_FALSE(client->write("ok").err);
   std::byte b[2];
-  got->set_read_deadline(deadline::after(10s));
-  EXPECT_TRUE(got->read(b));
+  a.got()->set_read_deadline(deadline::after(10s));
+  EXPECT_TRUE(a.got()->read(b));
 }
 
 TEST(NetEmfileTest, CloseEndsAnAcceptThatIsBackingOff) {
@@ -117,24 +154,22 @@ TEST(NetEmfileTest, CloseEndsAnAcceptThatIsBackingOff) {
   auto client = dial_timeout("tcp", ln->addr().to_string(), 10s);
   ASSERT_TRUE(client);
   ln->set_deadline(deadline::after(20s));
-  result<conn> got = fail(errc::eof);
-  std::atomic<bool> started{false};
+  background_accept a(*ln);
   clock::duration took{};
+  bool closed = false;
   {
     fd_exhaustion ex;
-    scoped_thread acceptor([&] {
-      started = true;
-      got = ln->accept();
-    });
-    while (!started) std::this_thread::yield();
+    a.start();
     std::this_thread::sleep_for(200ms);  // let the back-off grow
     auto t0 = clock::now();
-    ASSERT_TRUE(ln->close());
-    acceptor.join();
+    closed = ln->close().has_value();
+    a.wait_done();
     took = clock::now() - t0;
   }
-  ASSERT_FALSE(got);
-  EXPECT_EQ(got.error(), errc::closed);
+  a.finish();
+  EXPECT_TRUE(closed);
+  ASSERT_FALSE(a.got());
+  EXPECT_EQ(a.got().error(), errc::closed);
   EXPECT_LT(took, 100ms + kSlack);
 }
 

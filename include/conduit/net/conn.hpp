@@ -99,6 +99,13 @@ class conn {
   void set_read_deadline(deadline d) noexcept;
   void set_write_deadline(deadline d) noexcept;
 
+  // A new descriptor for the same socket (F_DUPFD_CLOEXEC), owned by the caller (Go:
+  // TCPConn.File / UnixConn.File): to hand the socket to a child process (dup2 it onto the
+  // child's fd in posix_spawn's file actions) or to call setsockopt on it. It shares the
+  // socket's open file description, O_NONBLOCK included; closing it does not close the conn.
+  // Blocks: never. Errors: errc::closed, EMFILE.
+  [[nodiscard]] result<unique_fd> dup_fd() const noexcept;
+
   // "tcp", "udp", "unix", "unixgram" or "unixpacket"; "" for an empty conn.
   [[nodiscard]] std::string_view network() const noexcept;
   // False for an empty (default-constructed or moved-from) conn. A closed conn stays valid.

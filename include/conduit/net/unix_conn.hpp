@@ -95,7 +95,8 @@ class unix_conn : public conn {
 // A connected pair of Unix sockets (socketpair(2)) on network "unix" (stream),
 // "unixgram" or "unixpacket"; both unnamed, SOCK_NONBLOCK | SOCK_CLOEXEC. To hand one end to
 // a child process, dup2 it onto the child's fd in posix_spawn's file actions (which clears
-// O_CLOEXEC on the copy), and wrap it there with file_conn.
+// O_CLOEXEC on the copy) — conn::dup_fd gives a number to dup2 — and wrap it there with
+// file_conn.
 // Blocks: never.
 // Errors: std::errc::invalid_argument (another network), or socketpair's errno (EMFILE).
 [[nodiscard]] result<std::pair<unix_conn, unix_conn>> unix_socket_pair(

@@ -255,3 +255,27 @@ TEST(FileConnTest, RejectsANonSocket) {
 
 }  // namespace
 }  // namespace conduit::net
+
+namespace conduit::net {
+namespace {
+
+TEST(ConnDupFdTest, DupFdIsTheSameSocketAndOutlivesNothing) {
+  auto p = test::tcp4_pair();
+  ASSERT_TRUE(p);
+  auto d = p->dialed.dup_fd();
+  ASSERT_TRUE(d) << d.error().message();
+  EXPECT_NE(d->get(), -1);
+  EXPECT_NE(::fcntl(d->get(), F_GETFD) & FD_CLOEXEC, 0);
+  ASSERT_EQ(::send(d->get(), "z", 1, MSG_NOSIGNAL), 1);
+  std::byte b[1];
+  p->accepted.set_read_deadline(deadline::after(10s));
+  ASSERT_TRUE(p->accepted.read(b));
+  EXPECT_EQ(b[0], std::byte{'z'});
+  d->reset();  // closing the copy leaves the conn open
+  EXPECT_FALSE(p->dialed.write("y").err);
+  ASSERT_TRUE(p->dialed.close());
+  EXPECT_EQ(p->dialed.dup_fd().error(), errc::closed);
+}
+
+}  // namespace
+}  // namespace conduit::net

@@ -97,8 +97,9 @@ class chan {
 
   // The nil channel (Go's zero value).
   chan() noexcept = default;
-  // A channel with room for `capacity` buffered values (0: unbuffered).
-  // Errors: std::bad_alloc may propagate.
+  // A channel with room for `capacity` buffered values (0: unbuffered), allocated at once.
+  // Errors: std::bad_alloc (std::bad_array_new_length when capacity * sizeof(T) does not fit
+  // in memory at all, where Go's make panics "size out of range").
   explicit chan(std::size_t capacity)
       : core_(internal::make_chan_core(capacity, &internal::elem_ops_for<T>)) {}
 

@@ -21,6 +21,7 @@
 #include <conduit/error.hpp>
 #include <conduit/internal/chan_core.hpp>
 #include <conduit/runtime/park.hpp>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -111,6 +112,8 @@ class chan_core {
  public:
   chan_core(std::size_t capacity, const elem_ops* ops) : ops_(ops), cap_(capacity) {
     if (cap_ > 0) {
+      // Go's makechan panics "size out of range"; here the allocation fails as new[] would.
+      if (ops_->size != 0 && cap_ > (SIZE_MAX / 2) / ops_->size) throw std::bad_array_new_length();
       buf_ = static_cast<unsigned char*>(::operator new(
           cap_ * ops_->size, std::align_val_t(std::max(ops_->align, sizeof(void*)))));
     }

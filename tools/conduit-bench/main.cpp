@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
     for (const auto& m : cbench::registry()) fmt::print("{:<12} {}\n", m.name, m.title);
     return 0;
   }
+
   o.duration = std::chrono::duration<double>(quick ? 0.03 : duration);
   o.go = !no_go;
   o.progress = ::isatty(2) != 0;
@@ -89,8 +91,18 @@ int main(int argc, char** argv) {
     }
   }
 
+  // In-process first, then streams, datagrams, kernel queues, shared memory, signals.
+  auto& reg = cbench::registry();
+  const std::vector<std::string> order = {"chan", "cond", "io_pipe",   "pipe",
+                                          "fifo", "unix", "seqpacket", "tcp",
+                                          "udp",  "mq",   "shm_ring",  "signal"};
+  auto rank = [&](const cbench::mechanism& m) {
+    auto it = std::find(order.begin(), order.end(), m.name);
+    return it - order.begin();
+  };
+  std::stable_sort(reg.begin(), reg.end(),
+                   [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
   std::vector<cbench::mechanism_result> results;
-  const auto& reg = cbench::registry();
   std::size_t total = 0, done = 0;
   for (const auto& m : reg) {
     if (o.only.empty() || std::find(o.only.begin(), o.only.end(), m.name) != o.only.end()) {

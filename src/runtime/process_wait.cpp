@@ -27,8 +27,14 @@ int spin_try(F attempt, int busy) noexcept {
 
 }  // namespace
 
+int try_lock_robust_mutex(pthread_mutex_t* m) noexcept {
+  const timespec past{0, 0};
+  int r = ::pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &past);
+  return r == ETIMEDOUT ? EBUSY : r;
+}
+
 int lock_robust_mutex(pthread_mutex_t* m, deadline d) noexcept {
-  int r = spin_try([m] { return ::pthread_mutex_trylock(m); }, EBUSY);
+  int r = spin_try([m] { return try_lock_robust_mutex(m); }, EBUSY);
   if (r != EBUSY) return r;
   for (;;) {
     if (d.is_never()) {

@@ -18,12 +18,19 @@
 
 namespace conduit::runtime {
 
-// Locks m (a robust mutex), spinning with pthread_mutex_trylock for the spin budget, then
+// Locks m (a robust mutex), spinning with try_lock_robust_mutex for the spin budget, then
 // sleeping in pthread_mutex_clocklock(CLOCK_MONOTONIC) until the deadline. Returns 0 (locked),
 // EOWNERDEAD (locked; the previous owner died holding it), ETIMEDOUT (deadline; not locked),
 // ENOTRECOVERABLE, or another errno of pthread_mutex_*lock. EINTR is never returned.
 // Blocks: until locked or d. Context: any thread.
 [[nodiscard]] int lock_robust_mutex(pthread_mutex_t* m, deadline d) noexcept;
+
+// Tries to lock m (a robust mutex) without waiting. Returns 0, EOWNERDEAD (locked), EBUSY
+// (held by another), ENOTRECOVERABLE, EDEADLK. (It is pthread_mutex_clocklock with a time in
+// the past: glibc 2.36's pthread_mutex_trylock leaves a not-recoverable robust mutex locked
+// by the caller, which would turn ENOTRECOVERABLE into EDEADLK for every later call.)
+// Blocks: never. Context: any thread.
+[[nodiscard]] int try_lock_robust_mutex(pthread_mutex_t* m) noexcept;
 
 // Takes one unit of s, spinning with sem_trywait for the spin budget, then sleeping in
 // sem_clockwait(CLOCK_MONOTONIC) until d. Returns 0, ETIMEDOUT, or another errno of

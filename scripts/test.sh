@@ -3,7 +3,8 @@
 #   1. the format check (.clang-format) over every C++ file of the repository;
 #   2. a clang build of the library and of every public header on its own (-Wthread-safety);
 #   3. the plain (release) build, then ASan+UBSan, then TSan: each built and tested by ctest
-#      (stress tests excluded; they run with `ctest --preset release -L stress`).
+#      (stress tests excluded; they run with `ctest --preset release -L stress`);
+#   4. the shm_ring fuzz target (fuzz/run.sh: clang, libFuzzer, ASan+UBSan, 25 s).
 # Exits non-zero if anything fails; the last line says how many tests passed and failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -48,11 +49,20 @@ for preset in release asan tsan; do
   fi
 done
 
+# ipc: the libFuzzer target of shm_ring (fuzz/shm_ring_fuzz.cpp), a hostile peer writing
+# garbage into a ring's control block and records. fuzz/ is a small CMake project of its own
+# (it needs clang's -fsanitize=fuzzer, while the presets use g++): fuzz/run.sh builds it in
+# build/fuzz with libFuzzer + ASan + UBSan and runs it for CONDUIT_FUZZ_SECONDS (25 s).
+echo "== fuzz: shm_ring (libFuzzer + ASan + UBSan)"
+if ! fuzz/run.sh; then
+  failed_steps+=("fuzz")
+fi
+
 echo
 if ((${#failed_steps[@]})); then
   echo "FAILED: ${failed_steps[*]}"
   echo "tests: $total_pass passed, $total_fail failed"
   exit 1
 fi
-echo "all steps passed (format, clang, release, asan, tsan)"
+echo "all steps passed (format, clang, release, asan, tsan, fuzz)"
 echo "tests: $total_pass passed, $total_fail failed"

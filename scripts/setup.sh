@@ -10,8 +10,8 @@ need=(g++ cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-de
       clang clang-format libclang-rt-14-dev libcli11-dev libfmt-dev nlohmann-json3-dev
       chromium socat)
 if [[ "${1-}" == "--main" ]]; then
-  # The peer columns of conduit-bench: Go.
-  need+=(golang-go)
+  # The peer columns of conduit-bench: Go, and Boost (Asio, Interprocess, Fiber).
+  need+=(golang-go libboost-dev libboost-fiber-dev libboost-context-dev)
 fi
 
 missing=()

@@ -20,6 +20,7 @@ struct options {
   std::chrono::duration<double> duration{0.4};  // per measurement
   std::vector<std::string> only;                // mechanism names; empty: all
   bool go = true;                               // run the Go peers when go is installed
+  bool boost = true;                            // run the Boost peers when they were built
   bool progress = false;                        // a progress line on the terminal
 };
 
@@ -93,6 +94,11 @@ std::string to_html(const std::vector<mechanism_result>& results, const machine_
 // Go peers: runs bench/peers/go/conduitbench if go is installed; fills "go" variants.
 // Returns a note for the report when they were skipped.
 std::string run_go_peers(std::vector<mechanism_result>& results, const options& o);
+// Boost peers: runs conduit-bench-boost (built when Boost is installed) from this program's
+// directory; fills "boost" variants (Asio, Interprocess, Fiber).
+std::string run_boost_peers(std::vector<mechanism_result>& results, const options& o);
+void merge_peer_lines(std::vector<mechanism_result>& results, const std::string& out,
+                      const std::string& variant, const std::string& note);
 
 }  // namespace cbench
 

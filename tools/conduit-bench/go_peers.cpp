@@ -68,6 +68,34 @@ std::pair<bool, std::string> run(const std::vector<std::string>& argv, const std
 
 }  // namespace
 
+// Fills variant `variant` of the results from the peer's JSON lines.
+void merge_peer_lines(std::vector<mechanism_result>& results, const std::string& out,
+                      const std::string& variant, const std::string& note) {
+  std::istringstream lines(out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.contains("name")) continue;
+    for (auto& r : results) {
+      if (r.name != j["name"].get<std::string>()) continue;
+      figures f;
+      if (j.contains("p50_ns")) {
+        latency l;
+        l.p50_ns = j.value("p50_ns", 0.0);
+        l.p99_ns = j.value("p99_ns", 0.0);
+        l.mean_ns = j.value("mean_ns", 0.0);
+        l.min_ns = j.value("min_ns", 0.0);
+        l.max_ns = j.value("max_ns", 0.0);
+        l.samples = j.value("samples", std::size_t{0});
+        f.rtt = l;
+      }
+      if (j.contains("gbps")) f.gbps = j["gbps"].get<double>();
+      f.note = j.value("note", note);
+      r.variants[variant] = f;
+    }
+  }
+}
+
 std::string run_go_peers(std::vector<mechanism_result>& results, const options& o) {
   std::string go = find_in_path("go");
   if (go.empty()) return "Go peers skipped: go is not installed (Debian: golang-go)";
@@ -88,30 +116,31 @@ std::string run_go_peers(std::vector<mechanism_result>& results, const options& 
                        "", env);
   std::filesystem::remove(bin);
   if (!ok) return "Go peers failed";
-  std::istringstream lines(out);
-  std::string line;
-  while (std::getline(lines, line)) {
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.contains("name")) continue;
-    for (auto& r : results) {
-      if (r.name != j["name"].get<std::string>()) continue;
-      figures f;
-      if (j.contains("p50_ns")) {
-        latency l;
-        l.p50_ns = j.value("p50_ns", 0.0);
-        l.p99_ns = j.value("p99_ns", 0.0);
-        l.mean_ns = j.value("mean_ns", 0.0);
-        l.min_ns = j.value("min_ns", 0.0);
-        l.max_ns = j.value("max_ns", 0.0);
-        l.samples = j.value("samples", std::size_t{0});
-        f.rtt = l;
-      }
-      if (j.contains("gbps")) f.gbps = j["gbps"].get<double>();
-      f.note = "go " + go;
-      r.variants["go"] = f;
-    }
-  }
+  merge_peer_lines(results, out, "go", "go " + go);
   return {};
+}
+
+}  // namespace cbench
+
+namespace cbench {
+
+std::string run_boost_peers(std::vector<mechanism_result>& results, const options& o) {
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return "Boost peers skipped: cannot find this program's directory";
+  self[n] = 0;
+  auto bin = std::filesystem::path(self).parent_path() / "conduit-bench-boost";
+  if (!std::filesystem::exists(bin)) {
+    return "Boost peers skipped: conduit-bench-boost was not built (Debian: libboost-dev "
+           "libboost-fiber-dev libboost-context-dev)";
+  }
+  std::string only;
+  for (const auto& r : results) only += (only.empty() ? "" : ",") + r.name;
+  auto [ok, out] = run({bin.string(), "--duration=" + std::to_string(o.duration.count()),
+                        "--size=" + std::to_string(o.size), "--only=" + only},
+                       "", {});
+  merge_peer_lines(results, out, "boost", "Boost 1.74");
+  return ok ? std::string() : "Boost peers failed";
 }
 
 }  // namespace cbench

@@ -60,6 +60,8 @@ int main(int argc, char** argv) {
   app.add_option("--json", json_path, "write the results as JSON to this file");
   app.add_option("--html", html_path, "write a self-contained HTML report to this file");
   app.add_flag("--no-go", no_go, "do not run the Go peers even if go is installed");
+  bool no_boost = false;
+  app.add_flag("--no-boost", no_boost, "do not run the Boost peers even if they were built");
   app.add_flag("--list", list, "list the mechanisms and exit");
   CLI11_PARSE(app, argc, argv);
 
@@ -70,6 +72,7 @@ int main(int argc, char** argv) {
 
   o.duration = std::chrono::duration<double>(quick ? 0.03 : duration);
   o.go = !no_go;
+  o.boost = !no_boost;
   o.progress = ::isatty(2) != 0;
   if (!only.empty()) {
     std::string cur;
@@ -145,6 +148,10 @@ int main(int argc, char** argv) {
     go_note = "Go peers not run (--no-go)";
   }
   if (!go_note.empty()) fmt::print(stderr, "{}\n", go_note);
+  if (o.boost) {
+    std::string boost_note = cbench::run_boost_peers(results, o);
+    if (!boost_note.empty()) fmt::print(stderr, "{}\n", boost_note);
+  }
 
   cbench::machine_info mi = cbench::read_machine();
   cbench::print_table(results, o);

@@ -11,7 +11,7 @@
 namespace cbench {
 namespace {
 
-const char* const kVariants[] = {"conduit", "raw", "go"};
+const char* const kVariants[] = {"conduit", "raw", "go", "boost"};
 
 std::string fmt_ns(double ns) {
   if (ns >= 1e6) return fmt::format("{:.2f} ms", ns / 1e6);
@@ -83,7 +83,8 @@ std::string now_utc() {
 const char* color(const char* v) {
   if (std::string(v) == "conduit") return "#2b6cb0";
   if (std::string(v) == "raw") return "#a0aec0";
-  return "#38a169";
+  if (std::string(v) == "go") return "#38a169";
+  return "#d69e2e";
 }
 
 // A horizontal grouped bar chart. value(r, v) returns a figure or a negative number.
@@ -113,7 +114,7 @@ std::string svg_chart(const std::vector<mechanism_result>& rs, const std::string
     double f = log_scale ? (std::log10(x) - lmin) / (lmax - lmin) : x / lmax;
     return std::max(2.0, f * chart_w);
   };
-  int group_h = 3 * bar_h + group_gap;
+  int group_h = 4 * bar_h + group_gap;
   int height = top + static_cast<int>(rows.size()) * group_h + 30;
   int width = label_w + chart_w + 110;
   std::string s = fmt::format(
@@ -147,7 +148,7 @@ std::string svg_chart(const std::vector<mechanism_result>& rs, const std::string
   for (const auto* r : rows) {
     s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\">{}</text>\n",
                      label_w - 8, y + bar_h * 2, escape(r->name));
-    for (int k = 0; k < 3; ++k) {
+    for (int k = 0; k < 4; ++k) {
       const char* v = kVariants[k];
       double x = value(*r, v);
       int by = y + k * bar_h;
@@ -173,21 +174,26 @@ std::string svg_chart(const std::vector<mechanism_result>& rs, const std::string
 void print_table(const std::vector<mechanism_result>& rs, const options& o) {
   fmt::print("\n{}-byte round trip (p50 / p99) and {} KiB bulk throughput (GB/s)\n\n", o.size,
              o.bulk_chunk / 1024);
-  fmt::print("{:<12} {:>22} {:>22} {:>22} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n", "mechanism",
-             "conduit rtt", "raw rtt", "go rtt", "c/raw", "c/go", "conduit", "raw", "go", "c/raw");
-  fmt::print("{:<12} {:>22} {:>22} {:>22} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n", "", "", "", "",
-             "", "", "GB/s", "GB/s", "GB/s", "bulk");
+  const char* row =
+      "{:<10} {:>20} {:>20} {:>20} {:>20} {:>7} {:>7} {:>7} {:>7} {:>6} {:>6} {:>6}\n";
+  fmt::print(fmt::runtime(row), "mechanism", "conduit rtt", "raw rtt", "go rtt", "boost rtt",
+             "c/raw", "c/go", "c/boost", "GB/s:", "c", "raw", "go");
   for (const auto& r : rs) {
     const figures* c = find(r, "conduit");
     const figures* raw = find(r, "raw");
     const figures* go = find(r, "go");
-    fmt::print("{:<12} {:>22} {:>22} {:>22} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}\n", r.name,
-               cell_rtt(c), cell_rtt(raw), cell_rtt(go), ratio_rtt(c, raw), ratio_rtt(c, go),
-               cell_bulk(c), cell_bulk(raw), cell_bulk(go), ratio_bulk(c, raw));
+    const figures* bo = find(r, "boost");
+    fmt::print(fmt::runtime(row), r.name, cell_rtt(c), cell_rtt(raw), cell_rtt(go), cell_rtt(bo),
+               ratio_rtt(c, raw), ratio_rtt(c, go), ratio_rtt(c, bo), "", cell_bulk(c),
+               cell_bulk(raw), cell_bulk(go));
   }
   fmt::print(
-      "\nc/raw, c/go: conduit's p50 round trip over the other's (below 1 is faster); bulk "
-      "c/raw: conduit's throughput over raw's (above 1 is faster).\n");
+      "\nc/raw, c/go, c/boost: conduit's p50 round trip over the other's (below 1: conduit is "
+      "faster). Bulk c/raw:\n");
+  for (const auto& r : rs) {
+    std::string t = ratio_bulk(find(r, "conduit"), find(r, "raw"));
+    if (t != "-") fmt::print("  {:<10} {}\n", r.name, t);
+  }
 }
 
 std::string to_json(const std::vector<mechanism_result>& rs, const machine_info& m,
@@ -243,7 +249,8 @@ std::string to_html(const std::vector<mechanism_result>& rs, const machine_info&
       static_cast<int>(o.duration.count() * 1000), o.size, o.bulk_chunk / 1024);
   h += "<p class=\"legend\"><span style=\"background:#2b6cb0\"></span>conduit"
        "<span style=\"background:#a0aec0\"></span>raw syscalls"
-       "<span style=\"background:#38a169\"></span>Go</p>\n";
+       "<span style=\"background:#38a169\"></span>Go"
+       "<span style=\"background:#d69e2e\"></span>Boost</p>\n";
   h += svg_chart(rs, "Round trip, p50 (log scale, shorter is faster)", true, "ns",
                  [](const mechanism_result& r, const char* v) {
                    const figures* f = find(r, v);
@@ -255,12 +262,14 @@ std::string to_html(const std::vector<mechanism_result>& rs, const machine_info&
                    return f != nullptr && f->gbps ? *f->gbps : -1.0;
                  });
   h += "<h2>Figures</h2>\n<table><tr><th>mechanism</th><th>conduit p50 / p99</th>"
-       "<th>raw p50 / p99</th><th>Go p50 / p99</th><th>conduit/raw</th><th>conduit/Go</th>"
+       "<th>raw p50 / p99</th><th>Go p50 / p99</th><th>Boost p50 / p99</th><th>conduit/raw</th>"
+       "<th>conduit/Go</th><th>conduit/Boost</th>"
        "<th>conduit GB/s</th><th>raw GB/s</th><th>Go GB/s</th></tr>\n";
   for (const auto& r : rs) {
     const figures* c = find(r, "conduit");
     const figures* raw = find(r, "raw");
     const figures* go = find(r, "go");
+    const figures* bo = find(r, "boost");
     auto ratio_cell = [&](const figures* other) {
       std::string t = ratio_rtt(c, other);
       if (t == "-") return t;
@@ -269,10 +278,10 @@ std::string to_html(const std::vector<mechanism_result>& rs, const machine_info&
     };
     h += fmt::format(
         "<tr><td title=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-        "<td>{}</td><td>{}</td><td>{}</td></tr>\n",
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
         escape(r.title), escape(r.name), escape(cell_rtt(c)), escape(cell_rtt(raw)),
-        escape(cell_rtt(go)), ratio_cell(raw), ratio_cell(go), escape(cell_bulk(c)),
-        escape(cell_bulk(raw)), escape(cell_bulk(go)));
+        escape(cell_rtt(go)), escape(cell_rtt(bo)), ratio_cell(raw), ratio_cell(go), ratio_cell(bo),
+        escape(cell_bulk(c)), escape(cell_bulk(raw)), escape(cell_bulk(go)));
   }
   h += "</table>\n<h2>Mechanisms</h2>\n<ul>\n";
   for (const auto& r : rs) {

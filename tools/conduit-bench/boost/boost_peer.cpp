@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+// Before Asio: Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/fiber/all.hpp>
@@ -25,7 +26,7 @@
 #include <functional>
 #include <numeric>
 #include <string>
-#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange
+#include <utility>
 #include <vector>
 
 extern char** environ;

@@ -133,6 +133,7 @@ template <reader R>
 
 // A non-owning reference to any reader (a Go io.Reader interface value). Copyable; the
 // referenced reader must outlive it.
+// Thread safety: as the referenced reader.
 class reader_ref {
  public:
   template <reader R>
@@ -151,6 +152,7 @@ class reader_ref {
 
 // A non-owning reference to any writer (a Go io.Writer interface value). Copyable; the
 // referenced writer must outlive it.
+// Thread safety: as the referenced writer.
 class writer_ref {
  public:
   template <writer W>

@@ -147,6 +147,7 @@ class pipe_writer {
 };
 
 // The two ends of an io::pipe: `auto [r, w] = io::pipe();`.
+// Thread safety: as pipe_reader and pipe_writer.
 struct pipe_pair {
   pipe_reader reader;
   pipe_writer writer;

@@ -106,6 +106,7 @@ class stdio {
 };
 
 // What output() and combined_output() return.
+// Thread safety: a value type.
 struct command_output {
   std::string out;     // everything the child wrote to stdout (and stderr, if combined)
   exit_status status;  // how it ended
@@ -214,6 +215,7 @@ class command {
 };
 
 // What pipeline::output() returns.
+// Thread safety: a value type.
 struct pipeline_output {
   std::string out;                    // the last stage's stdout
   std::vector<exit_status> statuses;  // every stage's status, in order (bash's PIPESTATUS)

@@ -55,6 +55,8 @@ namespace conduit::os {
 // interleaved with other writers' bytes).
 inline constexpr std::size_t pipe_buf = 4096;
 
+// An open file descriptor (Go's *os.File). Move-only.
+// Thread safety: see the file overview (any member from any thread, concurrently).
 class file {
  public:
   // What the fd refers to, from fstat(2) when the file was made.
@@ -169,6 +171,7 @@ class file {
 };
 
 // The two ends of an os::pipe.
+// Thread safety: as os::file.
 struct pipe_pair {
   file reader;
   file writer;

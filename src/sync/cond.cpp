@@ -1,17 +1,19 @@
 // conduit::cond: waiting on a generation word, spinning briefly, then in the parking lot.
 //
 // Invariants:
-//   waiters_     the number of threads inside wait_until between their increment (made with
-//                the mutex held) and their return. signal()/broadcast() skip all work when it
-//                is 0. A waiter's increment happens before its unlock of the mutex, so any
-//                signaller that changed the condition under the mutex after the waiter
-//                checked it sees waiters_ != 0.
-//   generation_  bumped (fetch_add) by every signal/broadcast that saw waiters_ != 0; the
-//                parking-lot key of the waiters.
-//   parked_      the number of waiters that passed validate (under the queue lock) and have
-//                not yet returned from park_on: a signal calls into the parking lot only when
-//                it is not 0. It may overcount (a woken waiter decrements it after it
-//                returns), never undercount a queued waiter.
+//   state_ = generation << 32 | waiters
+//     waiters     the number of threads inside wait_until between their increment (made with
+//                 the mutex held) and their return. signal()/broadcast() skip all work when
+//                 it is 0. A waiter's increment happens before its unlock of the mutex, so
+//                 any signaller that changed the condition under the mutex after the waiter
+//                 checked it sees waiters != 0.
+//     generation  bumped (fetch_add of 1 << 32, wrapping) by every signal/broadcast that saw
+//                 waiters != 0. A waiter's increment of waiters also reads the generation it
+//                 will wait for to move. &state_ is the parking-lot key of the waiters.
+//   parked_       the number of waiters that passed validate (under the queue lock) and have
+//                 not yet returned from park_on: a signal calls into the parking lot only when
+//                 it is not 0. It may overcount (a woken waiter decrements it after it
+//                 returns), never undercount a queued waiter.
 //
 //   A waiter reads the generation while it holds the mutex, so before any signal that
 //   announces a change it has not seen; then it unlocks and waits for the generation to move:
@@ -51,24 +53,24 @@ constexpr int kMaxPausesPerRound = 32;
 // The analysis cannot see that mu_ is the caller's mutex: unlock-then-lock is the contract.
 result<void> cond::wait_until(deadline d) noexcept CONDUIT_NO_THREAD_SAFETY_ANALYSIS {
   if (d.passed()) return unexpected(make_error_code(errc::timeout));
-  waiters_.fetch_add(1, std::memory_order_seq_cst);
-  const std::uint32_t gen = generation_.load(std::memory_order_relaxed);
+  const std::uint64_t gen = state_.fetch_add(1, std::memory_order_seq_cst) >> 32;
+  const auto moved = [&] { return (state_.load(std::memory_order_seq_cst) >> 32) != gen; };
   mu_.unlock();
   bool timed_out = false;
-  bool moved = false;
+  bool woken = false;
   if (runtime::spin_budget().count() > 0) {
-    for (int round = 0; round < kSpinRounds && !moved; ++round) {
+    for (int round = 0; round < kSpinRounds && !woken; ++round) {
       const int pauses = std::min(1 << round, kMaxPausesPerRound);
       for (int i = 0; i < pauses; ++i) runtime::cpu_relax();
-      moved = generation_.load(std::memory_order_relaxed) != gen;
+      woken = moved();
     }
   }
-  if (!moved) {
+  if (!woken) {
     const runtime::park_result r = runtime::park_on(
-        &generation_,
+        &state_,
         [&] {
           parked_.fetch_add(1, std::memory_order_seq_cst);
-          if (generation_.load(std::memory_order_seq_cst) != gen) {
+          if (moved()) {
             parked_.fetch_sub(1, std::memory_order_relaxed);
             return false;
           }
@@ -80,24 +82,23 @@ result<void> cond::wait_until(deadline d) noexcept CONDUIT_NO_THREAD_SAFETY_ANAL
     }
     timed_out = r.status == runtime::park_status::timeout;
   }
-  waiters_.fetch_sub(1, std::memory_order_relaxed);
+  state_.fetch_sub(1, std::memory_order_relaxed);
   mu_.lock();
   if (timed_out) return unexpected(make_error_code(errc::timeout));
   return {};
 }
 
 void cond::signal_slow() noexcept {
-  generation_.fetch_add(1, std::memory_order_seq_cst);
+  state_.fetch_add(kGeneration, std::memory_order_seq_cst);
   if (parked_.load(std::memory_order_seq_cst) == 0) return;
-  (void)runtime::unpark_one(&generation_, [](runtime::unpark_result) -> std::uintptr_t {
-    return runtime::kDefaultToken;
-  });
+  (void)runtime::unpark_one(
+      &state_, [](runtime::unpark_result) -> std::uintptr_t { return runtime::kDefaultToken; });
 }
 
 void cond::broadcast_slow() noexcept {
-  generation_.fetch_add(1, std::memory_order_seq_cst);
+  state_.fetch_add(kGeneration, std::memory_order_seq_cst);
   if (parked_.load(std::memory_order_seq_cst) == 0) return;
-  (void)runtime::unpark_all(&generation_);
+  (void)runtime::unpark_all(&state_);
 }
 
 }  // namespace conduit

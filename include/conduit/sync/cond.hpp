@@ -91,24 +91,27 @@ class cond {
   // Wakes one waiter, if there is one (Go's Signal).
   // Blocks: never. Costs one atomic load when nobody waits.
   void signal() noexcept {
-    if (waiters_.load(std::memory_order_seq_cst) != 0) signal_slow();
+    if ((state_.load(std::memory_order_seq_cst) & kWaitersMask) != 0) signal_slow();
   }
 
   // Wakes every waiter (Go's Broadcast).
   // Blocks: never. Costs one atomic load when nobody waits.
   void broadcast() noexcept {
-    if (waiters_.load(std::memory_order_seq_cst) != 0) broadcast_slow();
+    if ((state_.load(std::memory_order_seq_cst) & kWaitersMask) != 0) broadcast_slow();
   }
 
  private:
+  // state_ = generation << 32 | waiters; see src/sync/cond.cpp.
+  static constexpr std::uint64_t kWaitersMask = 0xffff'ffff;
+  static constexpr std::uint64_t kGeneration = std::uint64_t{1} << 32;
+
   void signal_slow() noexcept;
   void broadcast_slow() noexcept;
 
   mutex& mu_;
-  // Threads between the start of wait (with the mutex held) and their return.
-  std::atomic<std::uint32_t> waiters_{0};
-  // Bumped by every signal and broadcast that finds waiters; the parking-lot key.
-  std::atomic<std::uint32_t> generation_{0};
+  // The generation (bumped by every signal and broadcast that finds waiters) and the number
+  // of waiters; its address is the parking-lot key.
+  std::atomic<std::uint64_t> state_{0};
   // Waiters queued in the parking lot (or just woken from it).
   std::atomic<std::uint32_t> parked_{0};
 };

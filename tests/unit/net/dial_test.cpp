@@ -1,9 +1,11 @@
 // dial, dial_timeout, dialer: networks, errors worded as Go's, deadlines, local addresses.
 #include <gtest/gtest.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <conduit/net/dial.hpp>
 #include <conduit/net/listener.hpp>
 #include <conduit/net/tcp_conn.hpp>
@@ -309,6 +311,85 @@ TEST(DialSocatTest, ConduitUdpTalksToASocatUdpEchoServer) {
   auto r = c->read(buf);
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(test::str({buf, *r}), "datagram");
+}
+
+}  // namespace
+}  // namespace conduit::net
+
+// Dialing a name: every address in turn, and the deadline covers the lookup.
+namespace conduit::net {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::atomic<bool> g_lookup_release{false};
+
+// Resolves any name to ::1 then 127.0.0.1 (two real getaddrinfo lists, chained: glibc's
+// freeaddrinfo frees node by node).
+int two_addresses(const char*, const char* service, const addrinfo* hints, addrinfo** res) {
+  addrinfo h = *hints;
+  h.ai_flags |= AI_NUMERICHOST;
+  h.ai_family = AF_UNSPEC;
+  addrinfo* v6 = nullptr;
+  addrinfo* v4 = nullptr;
+  if (int rc = ::getaddrinfo("127.0.0.1", service, &h, &v4); rc != 0) return rc;
+  if (::getaddrinfo("::1", service, &h, &v6) != 0 || v6 == nullptr) {
+    *res = v4;
+    return 0;
+  }
+  addrinfo* last = v6;
+  while (last->ai_next != nullptr) last = last->ai_next;
+  last->ai_next = v4;
+  *res = v6;
+  return 0;
+}
+
+int stuck_lookup(const char*, const char* service, const addrinfo* hints, addrinfo** res) {
+  g_lookup_release.wait(false);
+  return ::getaddrinfo("127.0.0.1", service, hints, res);
+}
+
+struct lookup_hook {
+  explicit lookup_hook(internal::getaddrinfo_fn f) {
+    g_lookup_release = false;
+    internal::set_getaddrinfo_hook(f);
+  }
+  ~lookup_hook() {
+    g_lookup_release = true;
+    g_lookup_release.notify_all();
+    internal::set_getaddrinfo_hook(nullptr);
+  }
+};
+
+TEST(DialNameTest, TriesTheNextAddressWhenTheFirstFails) {
+  auto ln = listen("tcp4", "127.0.0.1:0");  // only IPv4 listens: ::1 is refused (or absent)
+  ASSERT_TRUE(ln);
+  lookup_hook h(two_addresses);
+  auto c = dial_timeout("tcp", "two.example:" + std::to_string(ln->addr().as_tcp()->port), 10s);
+  ASSERT_TRUE(c) << c.error().what();
+  EXPECT_EQ(c->remote_addr(), ln->addr());
+}
+
+TEST(DialNameTest, AllAddressesFailingReportsTheFirst) {
+  auto ln = listen("tcp4", "127.0.0.1:0");
+  ASSERT_TRUE(ln);
+  std::string port = std::to_string(ln->addr().as_tcp()->port);
+  ASSERT_TRUE(ln->close());
+  lookup_hook h(two_addresses);
+  auto c = dial_timeout("tcp", "two.example:" + port, 10s);
+  ASSERT_FALSE(c);
+  // ::1 came first; on a machine without it the error is its own (EADDRNOTAVAIL, ...).
+  EXPECT_EQ(c.error().addr(), "[::1]:" + port) << c.error().what();
+}
+
+TEST(DialNameTest, TheDeadlineCoversASlowLookup) {
+  lookup_hook h(stuck_lookup);
+  auto start = clock::now();
+  auto c = dial_timeout("tcp", "slow.example:80", 100ms);
+  ASSERT_FALSE(c);
+  EXPECT_TRUE(c.error().timeout());
+  EXPECT_EQ(c.error().what(), "dial tcp: lookup slow.example: i/o timeout");
+  EXPECT_LT(clock::now() - start, 100ms + conduit::test::kSlack);
 }
 
 }  // namespace

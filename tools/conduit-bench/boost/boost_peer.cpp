@@ -15,6 +15,9 @@
 #include <unistd.h>
 
 // Before Asio: Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+// clang-format off
+#include <utility>
+// clang-format on
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/fiber/all.hpp>
@@ -26,7 +29,6 @@
 #include <functional>
 #include <numeric>
 #include <string>
-#include <utility>
 #include <vector>
 
 extern char** environ;

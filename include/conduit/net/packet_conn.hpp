@@ -39,7 +39,8 @@ struct access;
 // Go's (n, addr, err) of ReadFrom.
 struct packet_result {
   std::size_t n = 0;    // bytes placed in the buffer
-  net::addr from;       // the sender (empty for an unnamed Unix sender, or on most errors)
+  net::addr from;       // the sender (a unix_addr named "" for an unnamed Unix sender;
+                        // empty when nothing was received)
   std::error_code err;  // empty on success
 
   [[nodiscard]] bool ok() const noexcept { return !err; }

@@ -4,7 +4,11 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <conduit/io/io.hpp>
 #include <conduit/net/conn.hpp>
+#include <conduit/net/tcp_conn.hpp>
+#include <conduit/net/udp_conn.hpp>
+#include <conduit/net/unix_conn.hpp>
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -275,6 +279,27 @@ TEST(ConnDupFdTest, DupFdIsTheSameSocketAndOutlivesNothing) {
   EXPECT_FALSE(p->dialed.write("y").err);
   ASSERT_TRUE(p->dialed.close());
   EXPECT_EQ(p->dialed.dup_fd().error(), errc::closed);
+}
+
+}  // namespace
+}  // namespace conduit::net
+
+namespace conduit::net {
+namespace {
+
+// A conn is Go's io.Reader and io.Writer: conduit's io helpers take it as it is.
+static_assert(io::reader<conn> && io::writer<conn>);
+static_assert(io::reader<tcp_conn> && io::writer<unix_conn> && io::writer<udp_conn>);
+
+TEST(ConnIoTest, ReadFullWorksOnAConn) {
+  auto p = test::unix_pair();
+  ASSERT_TRUE(p);
+  ASSERT_FALSE(io::write_string(p->dialed, "0123456789").err);
+  std::byte buf[10];
+  p->accepted.set_read_deadline(deadline::after(10s));
+  auto [n, err] = io::read_full(p->accepted, buf);
+  EXPECT_FALSE(err);
+  EXPECT_EQ(n, 10u);
 }
 
 }  // namespace

@@ -151,6 +151,12 @@ class message_queue {
     static_assert(std::is_trivially_copyable_v<T>, "send_value needs a trivially copyable T");
     return send(std::as_bytes(std::span<const T, 1>(&v, 1)), priority, d);
   }
+  // As send_value, without waiting. Errors: as try_send.
+  template <class T>
+  [[nodiscard]] result<void> try_send_value(const T& v, unsigned priority = 0) noexcept {
+    static_assert(std::is_trivially_copyable_v<T>, "send_value needs a trivially copyable T");
+    return try_send(std::as_bytes(std::span<const T, 1>(&v, 1)), priority);
+  }
   // Receives one message and returns it as a T; *priority (if given) gets its priority.
   // Blocks, Deadline: as receive.
   // Errors: as receive; ipc_errc::size_mismatch if the queue's message_size() is below
@@ -178,6 +184,14 @@ class message_queue {
     T v;
     std::memcpy(&v, buf.data(), sizeof(T));
     return v;
+  }
+
+  // As receive_value, without waiting. Errors: as receive_value, with errc::would_block.
+  template <class T>
+  [[nodiscard]] result<T> try_receive_value(unsigned* priority = nullptr) noexcept {
+    auto r = receive_value<T>(deadline::past(), priority);
+    if (!r && r.error() == errc::timeout) return fail(errc::would_block);
+    return r;
   }
 
   // The queue's attributes now. Blocks: never. Errors: errc::closed, the errno of mq_getattr.

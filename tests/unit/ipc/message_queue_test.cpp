@@ -288,6 +288,10 @@ TEST(MessageQueueTest, TypedValuesRoundTripAndSizesAreChecked) {
   EXPECT_EQ(v->weight, 2.5);
   EXPECT_EQ(prio, 4u);
 
+  EXPECT_EQ(q->try_receive_value<job>().error(), errc::would_block);
+  ASSERT_TRUE(q->try_send_value(job{8, 0.5}));
+  EXPECT_EQ(q->try_receive_value<job>()->id, 8);
+
   ASSERT_TRUE(q->send(bytes("abc")));
   EXPECT_EQ(q->receive_value<job>(deadline::after(1s)).error(), ipc_errc::size_mismatch);
 

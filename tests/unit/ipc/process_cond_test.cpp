@@ -83,7 +83,9 @@ TEST(ProcessCondTest, WaitTimesOutWithTheMutexHeld) {
   EXPECT_LT(clock::now() - start, 50ms + test::kSlack);
   EXPECT_EQ(p.mu.try_lock().error(), std::errc::resource_deadlock_would_occur);  // held
   ASSERT_TRUE(p.mu.unlock());
+#if !defined(__SANITIZE_THREAD__)  // TSan reports the misuse itself before EPERM comes back
   EXPECT_EQ(p.changed.wait(p.mu, deadline::after(1s)).error(), std::errc::operation_not_permitted);
+#endif
 }
 
 TEST(ProcessCondTest, BroadcastWakesEveryWaiterAndSignalOne) {

@@ -30,6 +30,16 @@ struct counter_state {
 
 constexpr int kIncrements = 2000;
 
+// ThreadSanitizer reports an unlock by a thread that does not hold the mutex before the call
+// returns EPERM: the misuse checks run in the other builds only.
+#if defined(__SANITIZE_THREAD__)
+constexpr bool kMisuseChecked = false;
+result<void> unlock_misused(process_mutex&) { return fail_errno(EPERM); }
+#else
+constexpr bool kMisuseChecked = true;
+result<void> unlock_misused(process_mutex& m) { return m.unlock(); }
+#endif
+
 // Child: increments the shared counter kIncrements times under the lock.
 const bool reg_inc = test::register_child("pm_increment", [](std::string_view name) {
   auto mem = shared_memory::open(name);
@@ -67,7 +77,7 @@ TEST(ProcessMutexTest, LockTryLockUnlockAndMisuse) {
   std::thread([&] {
     auto t = m.try_lock();
     other_try = t ? std::error_code() : t.error();
-    auto u = m.unlock();
+    auto u = unlock_misused(m);
     other_unlock = u ? std::error_code() : u.error();
     auto start = clock::now();
     auto l = m.lock(deadline::after(50ms));
@@ -75,10 +85,14 @@ TEST(ProcessMutexTest, LockTryLockUnlockAndMisuse) {
     EXPECT_GE(clock::now() - start, 50ms);
   }).join();
   EXPECT_EQ(other_try, errc::would_block);
-  EXPECT_EQ(other_unlock, std::errc::operation_not_permitted);
+  if (kMisuseChecked) {
+    EXPECT_EQ(other_unlock, std::errc::operation_not_permitted);
+  }
   EXPECT_EQ(other_timed, errc::timeout);
   ASSERT_TRUE(m.unlock());
-  EXPECT_EQ(m.unlock().error(), std::errc::operation_not_permitted);
+  if (kMisuseChecked) {
+    EXPECT_EQ(unlock_misused(m).error(), std::errc::operation_not_permitted);
+  }
   ASSERT_TRUE(m.try_lock());
   ASSERT_TRUE(m.unlock());
   EXPECT_EQ(m.make_consistent().error(), std::errc::invalid_argument);

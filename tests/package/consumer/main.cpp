@@ -1,7 +1,6 @@
 // Uses an installed conduit: a channel between two threads and a deadline.
 #include <conduit/chan.hpp>
 #include <conduit/conduit.hpp>
-
 #include <cstdio>
 #include <thread>
 

@@ -20,9 +20,10 @@
 //   it. space_* likewise for a producer waiting for room. Closing an end also increments and
 //   wakes them. Seq-cst stores and loads on (head, data_waiters) and (tail, space_waiters)
 //   make the Dekker pair: a waiter never sleeps through a publication.
-// - lock (message rings): 0 free, else the holder's pid, with kLockWaiters set when a waiter
-//   may sleep on it (the releaser then wakes one). A holder whose process has ended is
-//   replaced by the next locker; the record it was writing was never published.
+// - lock (message rings): 0 free, else the holder's producer slot plus one (1..kMaxProducers),
+//   with kLockWaiters set when a waiter may sleep on it (the releaser then wakes one). A
+//   holder whose slot no longer holds a live pid is replaced by the next locker; the record
+//   it was writing was never published.
 // - consumer / producers[i] (role slots): kSlotFree (never attached), a pid (attached),
 //   kSlotClosed (closed cleanly), kSlotDead (a peer found that process ended). A stream
 //   writer uses producers[0] only.

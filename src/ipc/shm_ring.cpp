@@ -61,6 +61,10 @@ struct end_state {
   bool broken CONDUIT_GUARDED_BY(op_mu) = false;
   // The stream writer's head, or the consumer's tail: this side's own index.
   std::uint64_t index CONDUIT_GUARDED_BY(op_mu) = 0;
+  // The peer's index as last read and validated: the consumer's view of head, or a
+  // producer's view of tail. Reading it again only when it no longer suffices keeps the
+  // peer's cache line out of the fast path.
+  std::uint64_t peer_index CONDUIT_GUARDED_BY(op_mu) = 0;
   // When this end last asked whether its peers live (ns of conduit::clock).
   std::int64_t last_liveness_ns CONDUIT_GUARDED_BY(op_mu) = INT64_MIN / 2;
 };
@@ -208,25 +212,37 @@ result<std::uint64_t> load_head(end_state& e) noexcept CONDUIT_REQUIRES(e.op_mu)
   return h;
 }
 
-// Waits until the ring holds bytes past this consumer's tail; returns the head.
+// Waits until the ring holds bytes past this consumer's tail; returns the head. Spins on the
+// head only; looks at the producers (and, at most every kSlice, at their processes) only
+// before it would time out or sleep.
 result<std::uint64_t> consumer_wait(end_state& e, deadline d) noexcept CONDUIT_REQUIRES(e.op_mu) {
+  if (e.peer_index != e.index) return e.peer_index;  // known, validated, not yet consumed
   ring_state& r = *e.ring;
   ring_control& c = *r.ctl;
   spin_phase spin;
   for (;;) {
     if (e.closing.load(std::memory_order_seq_cst)) return fail(errc::closed);
     auto h = load_head(e);
-    if (!h || *h != e.index) return h;
+    if (!h) return h;
+    if (*h != e.index) {
+      e.peer_index = *h;
+      return h;
+    }
+    const bool past = d.passed();
+    if (!past && spin.keep_spinning()) continue;
     peer_state ps = producers_state(r, liveness_due(e));
     if (ps == peer_state::corrupt) return fail(errc::corrupt);
     if (ps != peer_state::waiting) {
       // Producers publish before they close: a second look sees anything they left.
       h = load_head(e);
-      if (!h || *h != e.index) return h;
+      if (!h) return h;
+      if (*h != e.index) {
+        e.peer_index = *h;
+        return h;
+      }
       return fail(ps == peer_state::dead ? errc::owner_dead : errc::eof);
     }
-    if (d.passed()) return fail(errc::timeout);
-    if (spin.keep_spinning()) continue;
+    if (past) return fail(errc::timeout);
     c.data_waiters.store(1, std::memory_order_seq_cst);
     std::uint32_t seq = c.data_seq.load(std::memory_order_seq_cst);
     h = load_head(e);
@@ -246,17 +262,24 @@ void publish_tail(end_state& e) noexcept CONDUIT_REQUIRES(e.op_mu) {
 
 // ---- producer side ----
 
-// The consumer's tail, validated against head `h`; returns the free bytes.
-result<std::uint64_t> free_space(ring_state& r, std::uint64_t h) noexcept {
-  std::uint64_t t = r.ctl->tail.load(std::memory_order_seq_cst);
-  std::uint64_t used = h - t;
-  if (used > r.capacity) return fail(errc::corrupt);
-  return r.capacity - used;
+// The free bytes past head `h`, from the cached tail when that shows `need` free, else from
+// the consumer's tail (validated: h - tail <= capacity).
+result<std::uint64_t> free_space(end_state& e, std::uint64_t h, std::uint64_t need) noexcept
+    CONDUIT_REQUIRES(e.op_mu) {
+  const std::uint64_t cap = e.ring->capacity;
+  std::uint64_t used = h - e.peer_index;
+  if (used <= cap && cap - used >= need) return cap - used;
+  std::uint64_t t = e.ring->ctl->tail.load(std::memory_order_seq_cst);
+  used = h - t;
+  if (used > cap) return fail(errc::corrupt);
+  e.peer_index = t;
+  return cap - used;
 }
 
-// Fails with the consumer's state if it closed, died, or broke its slot.
-result<void> check_consumer(end_state& e) noexcept CONDUIT_REQUIRES(e.op_mu) {
-  switch (consumer_state(*e.ring, liveness_due(e))) {
+// Fails with the consumer's state if it closed, died, or broke its slot. `check` asks the
+// kernel whether its process lives (at most every kSlice).
+result<void> check_consumer(end_state& e, bool check) noexcept CONDUIT_REQUIRES(e.op_mu) {
+  switch (consumer_state(*e.ring, check && liveness_due(e))) {
     case peer_state::waiting:
       return {};
     case peer_state::closed:
@@ -269,23 +292,24 @@ result<void> check_consumer(end_state& e) noexcept CONDUIT_REQUIRES(e.op_mu) {
   return fail(errc::corrupt);
 }
 
-// Waits until at least `need` bytes are free past head `h`, or fails.
+// Waits until at least `need` bytes are free past head `h`, or fails. Spins on the tail only;
+// looks at the consumer before it would time out or sleep.
 result<void> producer_wait(end_state& e, std::uint64_t h, std::uint64_t need, deadline d) noexcept
     CONDUIT_REQUIRES(e.op_mu) {
-  ring_state& r = *e.ring;
-  ring_control& c = *r.ctl;
+  ring_control& c = *e.ring->ctl;
   spin_phase spin;
   for (;;) {
     if (e.closing.load(std::memory_order_seq_cst)) return fail(errc::closed);
-    auto f = free_space(r, h);
+    auto f = free_space(e, h, need);
     if (!f) return fail(f.error());
     if (*f >= need) return {};
-    if (auto cs = check_consumer(e); !cs) return cs;
-    if (d.passed()) return fail(errc::timeout);
-    if (spin.keep_spinning()) continue;
+    const bool past = d.passed();
+    if (!past && spin.keep_spinning()) continue;
+    if (auto cs = check_consumer(e, true); !cs) return cs;
+    if (past) return fail(errc::timeout);
     c.space_waiters.store(1, std::memory_order_seq_cst);
     std::uint32_t seq = c.space_seq.load(std::memory_order_seq_cst);
-    f = free_space(r, h);
+    f = free_space(e, h, need);
     if (f && *f < need && !e.closing.load(std::memory_order_seq_cst)) {
       sleep_slice(c.space_seq, seq, d);
     }
@@ -299,11 +323,23 @@ void publish_head(ring_control& c, std::uint64_t h) noexcept {
   if (c.data_waiters.load(std::memory_order_seq_cst) != 0) bump_and_wake(c.data_seq);
 }
 
-// Takes the producers' lock of a message ring, taking it over from a holder whose process
-// has ended.
+// Whether the producer in `slot` is gone: its end closed, or its process ended (asked of
+// the kernel), in which case the slot is marked dead.
+bool producer_gone(ring_state& r, std::uint32_t slot) noexcept {
+  std::atomic<std::int32_t>& sl = r.ctl->producers[slot];
+  std::int32_t v = sl.load(std::memory_order_acquire);
+  if (!valid_pid(v)) return true;  // free, closed, dead, or garbage: nobody holds it
+  if (!process_ended(v)) return false;
+  sl.compare_exchange_strong(v, detail::kSlotDead, std::memory_order_acq_rel);
+  return true;
+}
+
+// Takes the producers' lock of a message ring. The lock word names the holder's slot (plus
+// one), so that several senders in one process are told apart; a holder whose process has
+// ended is replaced (the record it was writing was never published: nothing to repair).
 result<void> lock_producers(end_state& e, deadline d) noexcept CONDUIT_REQUIRES(e.op_mu) {
   std::atomic<std::uint32_t>& l = e.ring->ctl->lock;
-  const auto me = static_cast<std::uint32_t>(e.pid);
+  const auto me = static_cast<std::uint32_t>(e.slot + 1);
   std::uint32_t v = 0;
   if (l.compare_exchange_strong(v, me, std::memory_order_acquire)) return {};
   spin_phase spin;
@@ -320,17 +356,19 @@ result<void> lock_producers(end_state& e, deadline d) noexcept CONDUIT_REQUIRES(
       }
       continue;
     }
-    if (!valid_pid(static_cast<std::int32_t>(holder))) return fail(errc::corrupt);
-    if (d.passed()) return fail(errc::timeout);
-    if (spin.keep_spinning()) continue;
-    if (liveness_due(e) && (holder == me || process_ended(static_cast<std::int32_t>(holder)))) {
-      // The holder died inside a send (or the word names us, which cannot be): its record
-      // was never published, so the ring needs no repair.
+    // We do not hold it (our calls are serialised), so a word naming us is garbage too.
+    if (holder > static_cast<std::uint32_t>(detail::kMaxProducers) || holder == me) {
+      return fail(errc::corrupt);
+    }
+    const bool past = d.passed();
+    if (!past && spin.keep_spinning()) continue;
+    if (liveness_due(e) && producer_gone(*e.ring, holder - 1)) {
       if (l.compare_exchange_strong(v, me | detail::kLockWaiters, std::memory_order_acquire)) {
         return {};
       }
       continue;
     }
+    if (past) return fail(errc::timeout);
     if ((v & detail::kLockWaiters) == 0 &&
         !l.compare_exchange_weak(v, v | detail::kLockWaiters, std::memory_order_relaxed)) {
       continue;
@@ -601,9 +639,9 @@ io_result stream_write(end_state& e, std::span<const std::byte> buf, deadline d)
     CONDUIT_REQUIRES(e.op_mu) {
   ring_state& r = *e.ring;
   std::size_t done = 0;
-  if (auto cs = check_consumer(e); !cs) return {0, cs.error()};
+  if (auto cs = check_consumer(e, false); !cs) return {0, cs.error()};
   while (done < buf.size()) {
-    auto f = free_space(r, e.index);
+    auto f = free_space(e, e.index, buf.size() - done);
     if (!f) return {done, f.error()};
     if (*f == 0) {
       if (auto w = producer_wait(e, e.index, 1, d); !w) return {done, w.error()};
@@ -671,6 +709,7 @@ result<shm_stream_reader> shm_stream_reader::attach(shm_ring ring) {
   {
     conduit::lock_guard g((*e)->op_mu);
     (*e)->index = ring.s_->ctl->tail.load(std::memory_order_acquire);
+    (*e)->peer_index = (*e)->index;  // nothing known past the tail yet
   }
   return shm_stream_reader(std::move(*e));
 }
@@ -756,7 +795,7 @@ result<void> message_send(end_state& e, std::span<const std::byte> msg, deadline
   if (msg.size() > e.ring->capacity - detail::kRecordHeader) {
     return fail(errc::message_too_large);
   }
-  if (auto cs = check_consumer(e); !cs) return cs;
+  if (auto cs = check_consumer(e, false); !cs) return cs;
   if (auto l = lock_producers(e, d); !l) return l;
   auto r = send_locked(e, msg, d);
   unlock_producers(*e.ring->ctl);
@@ -804,6 +843,7 @@ result<shm_message_receiver> shm_message_receiver::attach(shm_ring ring) {
   {
     conduit::lock_guard g((*e)->op_mu);
     (*e)->index = ring.s_->ctl->tail.load(std::memory_order_acquire);
+    (*e)->peer_index = (*e)->index;  // nothing known past the tail yet
   }
   return shm_message_receiver(std::move(*e));
 }

@@ -2,6 +2,7 @@
 // instead of SIGPIPE, write_atomic, release, pipe buffer size, and read_from (splice).
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -305,6 +306,41 @@ TEST(FileTest, CopyBetweenPipesMovesEveryByteInOrder) {
   consumer.join();
   EXPECT_EQ(got, kTotal);
   EXPECT_EQ(bad, 0u);
+}
+
+// Socket to socket: both ends are spliceable, through the intermediate pipe.
+TEST(FileTest, CopyBetweenSocketsMovesEveryByte) {
+  int a[2], b[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, a), 0);
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, b), 0);
+  file src_peer{unique_fd(a[0])}, src{unique_fd(a[1])};
+  file dst{unique_fd(b[0])}, dst_peer{unique_fd(b[1])};
+  EXPECT_EQ(src.type(), file::kind::socket);
+  constexpr std::size_t kTotal = 1 << 20;
+  ASSERT_TRUE(src.set_read_deadline(deadline::after(30s)));
+  ASSERT_TRUE(dst.set_write_deadline(deadline::after(30s)));
+  test::scoped_thread producer([&] {
+    (void)src_peer.set_write_deadline(deadline::after(30s));
+    std::vector<std::byte> chunk(kTotal, std::byte{0x61});
+    (void)src_peer.write(chunk);
+    (void)src_peer.close();
+  });
+  std::size_t got = 0;
+  test::scoped_thread consumer([&] {
+    (void)dst_peer.set_read_deadline(deadline::after(30s));
+    std::vector<std::byte> buf(9000);
+    for (;;) {
+      auto n = dst_peer.read(buf);
+      if (!n) return;
+      got += *n;
+    }
+  });
+  io_result res = io::copy(dst, src);
+  EXPECT_EQ(res.n, kTotal);
+  EXPECT_FALSE(res.err) << res.err.message();
+  ASSERT_TRUE(dst.close());
+  consumer.join();
+  EXPECT_EQ(got, kTotal);
 }
 
 TEST(FileTest, CopyToAPipeWithNoReaderReturnsEpipe) {

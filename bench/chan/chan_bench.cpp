@@ -3,6 +3,7 @@
 // Go programs in bench/peers/go/chan/ (run them in the same session: bench/peers/go/run.sh).
 //
 //   pingpong     unbuffered channel, two threads, one value there and back: ns per round trip
+//                (pinned:1 puts the two threads on two different CPUs)
 //   1p1c         buffered (cap 1024), 1 producer thread, 1 consumer thread: ns per item
 //   4p4c         buffered (cap 1024), 4 producers, 4 consumers: ns per item
 //   fanin        4 producers, each on its own channel of cap 128, one consumer selecting over
@@ -14,6 +15,8 @@
 // time, so thread creation and join are not counted). The per-item figure is the counter
 // ns_per_item (ns_per_rtt for the ping-pong); the Time column is per batch.
 #include <benchmark/benchmark.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include <array>
 #include <atomic>
@@ -42,10 +45,30 @@ std::int64_t now_ns() {
       .count();
 }
 
+// The first two CPUs this process may run on, or {-1, -1} if it has fewer than two.
+std::array<int, 2> two_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::array<int, 2> cpus = {-1, -1};
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
+  for (int c = 0, k = 0; c < CPU_SETSIZE && k < 2; ++c) {
+    if (CPU_ISSET(c, &set)) cpus[k++] = c;
+  }
+  return cpus;
+}
+
+// Pins the calling thread to one CPU.
+void pin_to(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0) die("pthread_setaffinity_np");
+}
+
 // Runs body(i) on n fresh threads from a common start; returns the seconds from that start
-// to the last body's return.
+// to the last body's return. With `pin`, thread i runs on CPU pin[i] only.
 template <class Body>
-double run_batch(int n, Body body) {
+double run_batch(int n, Body body, const int* pin = nullptr) {
   std::atomic<int> arrived{0}, remaining{n};
   std::atomic<bool> go{false};
   std::atomic<std::int64_t> end{0};
@@ -53,6 +76,7 @@ double run_batch(int n, Body body) {
   threads.reserve(n);
   for (int i = 0; i < n; ++i) {
     threads.emplace_back([&, i] {
+      if (pin != nullptr) pin_to(pin[i]);
       arrived.fetch_add(1);
       go.wait(false);
       body(i);
@@ -170,35 +194,58 @@ constexpr std::size_t kFaninCap = 128;
 
 // ---- ping-pong: one value there and back over two unbuffered channels ----
 
+// state.range(0) == 1: the two threads are pinned to two different CPUs, which shows the
+// cost of the hand-off itself apart from where the kernel places the threads (Go cannot pin
+// goroutines; compare Go with the unpinned figures).
+const int* pinning(benchmark::State& state, std::array<int, 2>& cpus) {
+  if (state.range(0) == 0) return nullptr;
+  cpus = two_cpus();
+  if (cpus[1] < 0) {
+    state.SkipWithError("pinned: fewer than two CPUs");
+    return nullptr;
+  }
+  return cpus.data();
+}
+
 void BM_pingpong_conduit(benchmark::State& state) {
-  run(state, "ns_per_rtt", kRoundTrips, [] {
+  std::array<int, 2> cpus{};
+  const int* pin = pinning(state, cpus);
+  run(state, "ns_per_rtt", kRoundTrips, [pin] {
     chan<int> ping(0), pong(0);
-    return run_batch(2, [&](int i) {
-      for (std::int64_t k = 0; k < kRoundTrips; ++k) {
-        if (i == 0) {
-          if (!ping.send(1) || !pong.recv()) die("pingpong");
-        } else {
-          auto v = ping.recv();
-          if (!v || !pong.send(*v)) die("pingpong");
-        }
-      }
-    });
+    return run_batch(
+        2,
+        [&](int i) {
+          for (std::int64_t k = 0; k < kRoundTrips; ++k) {
+            if (i == 0) {
+              if (!ping.send(1) || !pong.recv()) die("pingpong");
+            } else {
+              auto v = ping.recv();
+              if (!v || !pong.send(*v)) die("pingpong");
+            }
+          }
+        },
+        pin);
   });
 }
 
 void BM_pingpong_mutex_condvar(benchmark::State& state) {
-  run(state, "ns_per_rtt", kRoundTrips, [] {
+  std::array<int, 2> cpus{};
+  const int* pin = pinning(state, cpus);
+  run(state, "ns_per_rtt", kRoundTrips, [pin] {
     cv_queue<int> ping(1), pong(1);
-    return run_batch(2, [&](int i) {
-      for (std::int64_t k = 0; k < kRoundTrips; ++k) {
-        if (i == 0) {
-          ping.push(1);
-          (void)pong.pop();
-        } else {
-          pong.push(ping.pop());
-        }
-      }
-    });
+    return run_batch(
+        2,
+        [&](int i) {
+          for (std::int64_t k = 0; k < kRoundTrips; ++k) {
+            if (i == 0) {
+              ping.push(1);
+              (void)pong.pop();
+            } else {
+              pong.push(ping.pop());
+            }
+          }
+        },
+        pin);
   });
 }
 
@@ -286,8 +333,18 @@ void BM_fanin_mutex_condvar(benchmark::State& state) {
   });
 }
 
-BENCHMARK(BM_pingpong_conduit)->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_pingpong_mutex_condvar)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_pingpong_conduit)
+    ->ArgName("pinned")
+    ->Arg(0)
+    ->Arg(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_pingpong_mutex_condvar)
+    ->ArgName("pinned")
+    ->Arg(0)
+    ->Arg(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_buffered_conduit)
     ->ArgName("producers_consumers")
     ->Arg(1)

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -123,6 +124,7 @@ func faninSelect(b *testing.B) {
 
 func main() {
 	runs := flag.Int("runs", 1, "measure each case this many times")
+	only := flag.String("case", "", "run only the cases whose name contains this")
 	flag.Parse()
 	fmt.Printf("%s GOMAXPROCS=%d\n", runtime.Version(), runtime.GOMAXPROCS(0))
 	cases := []struct {
@@ -135,6 +137,9 @@ func main() {
 		{"fanin_select", "ns_per_item", faninSelect},
 	}
 	for _, c := range cases {
+		if !strings.Contains(c.name, *only) {
+			continue
+		}
 		for r := 0; r < *runs; r++ {
 			res := testing.Benchmark(c.f)
 			ns := float64(res.T.Nanoseconds()) / float64(res.N)

@@ -202,7 +202,11 @@ result<conn> listener::accept() noexcept {
       auto c = std::make_unique<internal::socket>(unique_fd(static_cast<int>(*r)), s.family, s.type,
                                                   s.knd);
       if (s.knd == kind::tcp) internal::apply_tcp_defaults(c->fd, s.keep_alive);
-      c->local = internal::local_addr_of(c->fd, s.knd);
+      // The local address is the listener's (its path, for Unix), unless it listens on a
+      // wildcard address (then the kernel picked one): save the getsockname(2) when known.
+      const tcp_addr* ta = s.local.as_tcp();
+      bool known = internal::is_unix(s.knd) || (ta != nullptr && !ta->ip.is_unspecified());
+      c->local = known ? s.local : internal::local_addr_of(c->fd, s.knd);
       c->remote = internal::to_addr(peer, s.knd);
       return internal::access::make<conn>(std::move(c));
     }

@@ -23,9 +23,13 @@
 //   waiter cleared it). Such a locker is not queued yet (it queues under the lock the callback
 //   holds), so overwriting its P loses nothing: its validate sees the new state and it retries.
 //
-//   Hand-off: each waiter parks with a token that is the clock time (ns) after which it is
-//   starving (1 ms after it first parked). An unlock whose head waiter is starving keeps
-//   kLocked set and gives that waiter kHandoff: it returns owning the mutex.
+//   Hand-off (starvation mode): each waiter parks with a token that is the clock time (ns)
+//   after which it is starving (1 ms after it first parked; a waiter that is woken, loses the
+//   race and parks again keeps its time). An unlock that finds a starving waiter among the
+//   first kStarvationScan queued keeps kLocked set and gives the head kHandoff: the head
+//   returns owning the mutex, and no running locker can take it in between. Unlocks keep
+//   handing off until no starving waiter is found, so the starving one is served within
+//   (its place in the queue) unlocks.
 #include <algorithm>
 #include <chrono>
 #include <conduit/error.hpp>
@@ -40,8 +44,11 @@ namespace {
 constexpr std::uintptr_t kRetry = 0;    // woken to compete for the mutex
 constexpr std::uintptr_t kHandoff = 1;  // woken as the owner of the mutex
 
-// A waiter that has waited this long is handed the mutex (Go's starvationThresholdNs).
+// A waiter that has waited this long is starving (Go's starvationThresholdNs): while one is
+// queued, unlocks hand the mutex to the head of the queue instead of letting lockers compete.
 constexpr std::chrono::nanoseconds kStarvation = std::chrono::milliseconds(1);
+// How many queued waiters an unlock looks at to find a starving one (under the queue lock).
+constexpr int kStarvationScan = 16;
 
 // Spinning on the lock word before parking: rounds of 1, 2, 4, ... pause instructions.
 constexpr int kSpinRounds = 8;
@@ -109,21 +116,28 @@ bool mutex::lock_slow_until(deadline d) noexcept {
 
 void mutex::unlock_slow(std::uint8_t seen) noexcept {
   if ((seen & kLocked) == 0) fatal("sync: unlock of unlocked mutex");
-  // seen == kLocked | kParked, and it stays so until the callback below (see Invariants).
+  // seen == kLocked | kParked (see Invariants for what may change before the callback).
   const std::uint64_t now = now_ns();
-  bool picked = false;
+  int seen_waiters = 0;
   std::uintptr_t head_token = 0;
+  bool starving = false;
   (void)runtime::unpark_filter(
       this,
       [&](std::uintptr_t token) {
-        if (picked) return runtime::filter_op::stop;
-        picked = true;
-        head_token = token;
-        return runtime::filter_op::unpark;
+        if (seen_waiters++ == 0) {
+          head_token = token;
+          return runtime::filter_op::unpark;  // the head is the one woken
+        }
+        // Look behind the head (a bounded way) for a waiter that starves: one that lost a
+        // race after a wake-up queued again at the tail.
+        starving = now >= token;
+        return starving || seen_waiters > kStarvationScan ? runtime::filter_op::stop
+                                                          : runtime::filter_op::skip;
       },
       [&](runtime::unpark_result r) -> std::uintptr_t {
-        if (r.unparked != 0 && now >= head_token) {
-          // Starvation mode: the head has waited over 1 ms; it becomes the owner.
+        if (r.unparked != 0 && (starving || now >= head_token)) {
+          // Starvation mode: a waiter has waited over 1 ms. The head becomes the owner, and
+          // so does the next head at the next unlock, until the starving waiter is served.
           state_.store(r.have_more ? static_cast<std::uint8_t>(kLocked | kParked) : kLocked,
                        std::memory_order_release);
           return kHandoff;

@@ -27,6 +27,7 @@
 #include <array>
 #include <conduit/internal/thread_annotations.hpp>
 #include <cstddef>
+#include <memory>
 #include <span>
 
 namespace conduit {
@@ -44,7 +45,8 @@ struct erased_lockable {
 template <class L>
 erased_lockable erase_lockable(L& l) noexcept {
   return erased_lockable{
-      &l, [](void* p) CONDUIT_NO_THREAD_SAFETY_ANALYSIS { static_cast<L*>(p)->lock(); },
+      std::addressof(l),
+      [](void* p) CONDUIT_NO_THREAD_SAFETY_ANALYSIS { static_cast<L*>(p)->lock(); },
       [](void* p)
           CONDUIT_NO_THREAD_SAFETY_ANALYSIS -> bool { return static_cast<L*>(p)->try_lock(); },
       [](void* p) CONDUIT_NO_THREAD_SAFETY_ANALYSIS { static_cast<L*>(p)->unlock(); }};

@@ -18,10 +18,9 @@
 // - Fast path: lock and unlock are one compare-and-swap each when there is no contention.
 // - Contention: a locker spins briefly on the lock word, then parks. An unlock wakes one
 //   parked waiter, which competes again with newly arriving lockers (throughput mode).
-// - Starvation mode: a waiter that has waited more than 1 ms when an unlock picks it is handed
-//   the lock directly; it cannot be overtaken again. So no waiter is overtaken forever: the
-//   waiters are queued FIFO, each unlock that finds waiters wakes the head, and a head that
-//   has waited over 1 ms receives ownership without competing.
+// - Starvation mode: once a queued waiter has waited more than 1 ms, each unlock hands the
+//   mutex directly to the head of the FIFO queue (newly arriving lockers cannot take it in
+//   between) until that waiter is served. So no waiter is overtaken forever.
 // - Not recursive: locking a mutex that the caller already holds deadlocks.
 // - Not bound to a thread: as in Go, one thread may lock and another unlock.
 //

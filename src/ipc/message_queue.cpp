@@ -2,10 +2,10 @@
 // Linux, so a full or empty queue waits through runtime::poll_fd like a pipe does.
 //
 // Deadlines: the poll descriptor keeps one deadline per side; message_queue's deadlines are
-// per call. A call first tries once without waiting (control(), no side taken); if it must
-// wait it takes the side's local mutex (bounded by its deadline), sets the side's deadline to
-// its own and waits in poll_fd::io. The local mutex makes the side's deadline the one of the
-// only call of that side inside io.
+// per call. A call whose deadline has passed tries once (control(): no side taken, never
+// waits); any other takes the side's local mutex (bounded by its deadline), sets the side's
+// deadline to its own and runs poll_fd::io. The local mutex makes the side's deadline the
+// one of the only call of that side inside io.
 #include <fcntl.h>
 #include <mqueue.h>
 #include <sys/eventfd.h>
@@ -172,6 +172,27 @@ result<void> message_queue::unlink(std::string_view name) {
   return {};
 }
 
+namespace {
+
+// Runs op (mq_send or mq_receive on the non-blocking descriptor) for one call: once, without
+// waiting, if d has passed (the try_ forms); else through the poll descriptor's I/O loop, with
+// side's deadline set to d while this call holds side's mutex.
+result<std::size_t> run_op(runtime::poll_fd& pfd, runtime::poll_fd::side side, conduit::mutex& mu,
+                           deadline d, internal::function_ref<ssize_t()> op) noexcept {
+  if (d.passed()) {
+    auto r = pfd.control(op);
+    if (!r && is_eagain(r.error())) return fail(errc::timeout);
+    return r;
+  }
+  if (!mu.try_lock_until(d)) return fail(errc::timeout);
+  pfd.set_deadline(side, d);
+  auto r = pfd.io(side, op);
+  mu.unlock();
+  return r;
+}
+
+}  // namespace
+
 result<void> message_queue::send(std::span<const std::byte> msg, unsigned priority,
                                  deadline d) noexcept {
   if (!s_) return fail(errc::closed);
@@ -179,18 +200,9 @@ result<void> message_queue::send(std::span<const std::byte> msg, unsigned priori
   if (msg.size() > static_cast<std::size_t>(s.message_size)) {
     return fail(errc::message_too_large);
   }
-  auto op = [&]() -> ssize_t {
+  auto r = run_op(s.pfd, runtime::poll_fd::side::write, s.send_mu, d, [&]() -> ssize_t {
     return ::mq_send(s.raw_fd, reinterpret_cast<const char*>(msg.data()), msg.size(), priority);
-  };
-  auto r = s.pfd.control(op);  // once, without waiting
-  if (r) return {};
-  if (r.error() == std::errc::message_size) return fail(errc::message_too_large);
-  if (!is_eagain(r.error())) return fail(r.error());
-  if (d.passed()) return fail(errc::timeout);
-  if (!s.send_mu.try_lock_until(d)) return fail(errc::timeout);
-  s.pfd.set_deadline(runtime::poll_fd::side::write, d);
-  r = s.pfd.io(runtime::poll_fd::side::write, op);
-  s.send_mu.unlock();
+  });
   if (r) return {};
   if (r.error() == std::errc::message_size) return fail(errc::message_too_large);
   return fail(r.error());
@@ -210,20 +222,14 @@ result<message_queue::received> message_queue::receive(std::span<std::byte> buf,
     return fail(make_error_code(ipc_errc::buffer_too_small));
   }
   unsigned prio = 0;
-  auto op = [&]() -> ssize_t {
+  auto r = run_op(s.pfd, runtime::poll_fd::side::read, s.recv_mu, d, [&]() -> ssize_t {
     return ::mq_receive(s.raw_fd, reinterpret_cast<char*>(buf.data()), buf.size(), &prio);
-  };
-  auto r = s.pfd.control(op);
+  });
   if (!r) {
-    if (r.error() == std::errc::message_size)
+    if (r.error() == std::errc::message_size) {
       return fail(make_error_code(ipc_errc::buffer_too_small));
-    if (!is_eagain(r.error())) return fail(r.error());
-    if (d.passed()) return fail(errc::timeout);
-    if (!s.recv_mu.try_lock_until(d)) return fail(errc::timeout);
-    s.pfd.set_deadline(runtime::poll_fd::side::read, d);
-    r = s.pfd.io(runtime::poll_fd::side::read, op);
-    s.recv_mu.unlock();
-    if (!r) return fail(r.error());
+    }
+    return fail(r.error());
   }
   return received{*r, prio};
 }

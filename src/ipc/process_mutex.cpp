@@ -8,6 +8,7 @@
 
 #include "runtime/process_wait.hpp"
 #include "runtime/shared_wait.hpp"
+#include "runtime/spin.hpp"
 
 namespace conduit::ipc {
 
@@ -68,13 +69,14 @@ result<void> process_mutex::make_consistent() noexcept {
 result<void> process_cond::wait(process_mutex& m, deadline d) noexcept {
   const std::uint32_t seq = seq_.load(std::memory_order_acquire);
   if (auto u = m.unlock(); !u) return u;
-  // Spin briefly for a signal from a running peer, then sleep on the word.
-  const auto budget = runtime::spin_budget();
-  const auto spin_end = clock::now() + budget;
+  // Spin briefly (the runtime's adaptive spinner) for a signal from a running peer, then
+  // sleep on the word.
   bool changed = false;
-  while (budget.count() > 0 && clock::now() < spin_end) {
+  auto spin = runtime::detail::spinner::begin();
+  while (spin.keep_going()) {
     if (seq_.load(std::memory_order_acquire) != seq) {
       changed = true;
+      spin.succeeded();
       break;
     }
     for (int k = 0; k < 16; ++k) runtime::cpu_relax();

@@ -24,9 +24,11 @@
 #include <conduit/sync/mutex.hpp>
 #include <cstring>
 #include <new>
+#include <optional>
 
 #include "ipc/ring_layout.hpp"
 #include "runtime/shared_wait.hpp"
+#include "runtime/spin.hpp"
 
 namespace conduit::ipc {
 
@@ -179,20 +181,27 @@ void copy_out(ring_state& r, std::uint64_t pos, std::byte* dst, std::size_t n) n
   if (first < n) std::memcpy(dst + first, r.data, n - first);
 }
 
-// Spins for the spin budget from the first call, then says to sleep.
+// One wait's spin, through the runtime's adaptive spinner: it spins for the spin budget from
+// the first call unless this thread's recent spins failed (then it sleeps at once), and
+// tells the spinner how the spin went: a wait left while still spinning succeeded.
 class spin_phase {
  public:
+  spin_phase() noexcept = default;
+  spin_phase(const spin_phase&) = delete;
+  spin_phase& operator=(const spin_phase&) = delete;
+  ~spin_phase() {
+    if (s_) s_->succeeded();
+  }
   // True while the caller should re-check instead of sleeping (after a short pause).
   bool keep_spinning() noexcept {
-    std::int64_t now = now_ns();
-    if (end_ == 0) end_ = now + runtime::spin_budget().count();
-    if (now >= end_) return false;
+    if (!s_) s_.emplace(runtime::detail::spinner::begin());
+    if (!s_->keep_going()) return false;
     for (int k = 0; k < 8; ++k) runtime::cpu_relax();
     return true;
   }
 
  private:
-  std::int64_t end_ = 0;
+  std::optional<runtime::detail::spinner> s_;
 };
 
 // Sleeps on word (expected seq) until woken, the deadline, or the end of one slice.

@@ -6,6 +6,8 @@
 #include <conduit/runtime/park.hpp>
 #include <ctime>
 
+#include "runtime/spin.hpp"
+
 #if defined(__SANITIZE_THREAD__)
 #include <sanitizer/tsan_interface.h>
 #endif
@@ -28,19 +30,22 @@ int clocklock(pthread_mutex_t* m, const timespec* ts) noexcept {
 }
 
 // Calls attempt() (a non-blocking try returning 0 or an errno) until it returns anything but
-// `busy`, for at most the spin budget. Returns the last result.
+// `busy`, while the thread's adaptive spinner allows (at most the spin budget). Returns the
+// last result.
 template <class F>
 int spin_try(F attempt, int busy) noexcept {
   int r = attempt();
   if (r != busy) return r;
-  const auto budget = spin_budget();
-  if (budget.count() <= 0) return r;
-  const auto start = clock::now();
-  for (;;) {
+  auto spin = detail::spinner::begin();
+  while (spin.keep_going()) {
     for (int k = 0; k < 32; ++k) cpu_relax();
     r = attempt();
-    if (r != busy || clock::now() - start >= budget) return r;
+    if (r != busy) {
+      spin.succeeded();
+      return r;
+    }
   }
+  return r;
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ namespace conduit::runtime {
 // Blocks: never. Context: any thread.
 [[nodiscard]] int try_lock_robust_mutex(pthread_mutex_t* m) noexcept;
 
-// Takes one unit of s, spinning with sem_trywait for the spin budget, then sleeping in
+// Takes one unit of s, spinning with sem_trywait while the adaptive spinner allows, then sleeping in
 // sem_clockwait(CLOCK_MONOTONIC) until d. Returns 0, ETIMEDOUT, or another errno of
 // sem_*wait; EINTR is retried.
 // Blocks: until a unit is taken or d. Context: any thread.

@@ -4,8 +4,9 @@
 // which is per thread and owned by glibc (set_robust_list), so conduit cannot run that
 // protocol on its own futex; a named semaphore's word layout is glibc's. Both waits are kept
 // here, in one place, bounded by deadlines on CLOCK_MONOTONIC (pthread_mutex_clocklock,
-// sem_clockwait), and spin for runtime::spin_budget() (with the non-blocking try form)
-// before they sleep. When tasks arrive, these two are the calls to move to a helper thread.
+// sem_clockwait), and spin with the non-blocking try form (through the adaptive spinner,
+// runtime/spin.hpp: at most runtime::spin_budget()) before they sleep. When tasks arrive, these two
+// are the calls to move to a helper thread.
 //
 // Thread safety: every function may be called from any thread, concurrently.
 #ifndef CONDUIT_SRC_RUNTIME_PROCESS_WAIT_HPP
@@ -18,10 +19,10 @@
 
 namespace conduit::runtime {
 
-// Locks m (a robust mutex), spinning with try_lock_robust_mutex for the spin budget, then
-// sleeping in pthread_mutex_clocklock(CLOCK_MONOTONIC) until the deadline. Returns 0 (locked),
-// EOWNERDEAD (locked; the previous owner died holding it), ETIMEDOUT (deadline; not locked),
-// ENOTRECOVERABLE, or another errno of pthread_mutex_*lock. EINTR is never returned.
+// Locks m (a robust mutex), spinning with try_lock_robust_mutex while the adaptive spinner
+// allows, then sleeping in pthread_mutex_clocklock(CLOCK_MONOTONIC) until the deadline. Returns 0
+// (locked), EOWNERDEAD (locked; the previous owner died holding it), ETIMEDOUT (deadline; not
+// locked), ENOTRECOVERABLE, or another errno of pthread_mutex_*lock. EINTR is never returned.
 // Blocks: until locked or d. Context: any thread.
 [[nodiscard]] int lock_robust_mutex(pthread_mutex_t* m, deadline d) noexcept;
 
@@ -32,8 +33,8 @@ namespace conduit::runtime {
 // Blocks: never. Context: any thread.
 [[nodiscard]] int try_lock_robust_mutex(pthread_mutex_t* m) noexcept;
 
-// Takes one unit of s, spinning with sem_trywait while the adaptive spinner allows, then sleeping in
-// sem_clockwait(CLOCK_MONOTONIC) until d. Returns 0, ETIMEDOUT, or another errno of
+// Takes one unit of s, spinning with sem_trywait while the adaptive spinner allows, then
+// sleeping in sem_clockwait(CLOCK_MONOTONIC) until d. Returns 0, ETIMEDOUT, or another errno of
 // sem_*wait; EINTR is retried.
 // Blocks: until a unit is taken or d. Context: any thread.
 [[nodiscard]] int wait_semaphore(sem_t* s, deadline d) noexcept;

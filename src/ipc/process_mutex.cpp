@@ -79,7 +79,7 @@ result<void> process_cond::wait(process_mutex& m, deadline d) noexcept {
       spin.succeeded();
       break;
     }
-    for (int k = 0; k < 16; ++k) runtime::cpu_relax();
+    runtime::cpu_relax();
   }
   bool timed_out = false;
   if (!changed) {

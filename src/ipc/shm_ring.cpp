@@ -196,7 +196,7 @@ class spin_phase {
   bool keep_spinning() noexcept {
     if (!s_) s_.emplace(runtime::detail::spinner::begin());
     if (!s_->keep_going()) return false;
-    for (int k = 0; k < 8; ++k) runtime::cpu_relax();
+    runtime::cpu_relax();  // one pause (~40-140 cycles): react within a cache-line transfer
     return true;
   }
 

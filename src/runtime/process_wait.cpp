@@ -38,7 +38,7 @@ int spin_try(F attempt, int busy) noexcept {
   if (r != busy) return r;
   auto spin = detail::spinner::begin();
   while (spin.keep_going()) {
-    for (int k = 0; k < 32; ++k) cpu_relax();
+    for (int k = 0; k < 4; ++k) cpu_relax();
     r = attempt();
     if (r != busy) {
       spin.succeeded();

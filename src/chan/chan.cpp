@@ -17,6 +17,7 @@
 // - A waiter is linked in at most one queue; `queued` says whether, under that channel's lock.
 //   A claimer that pops a waiter whose state is no longer kWaiting drops it and moves on.
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <conduit/error.hpp>
 #include <conduit/internal/chan_core.hpp>
@@ -224,22 +225,45 @@ class chan_core {
 
 namespace {
 
+// A vector that keeps up to N elements inline: select's per-call arrays, so that a select of
+// a few cases allocates nothing.
+template <class T, std::size_t N>
+class small_vec {
+ public:
+  explicit small_vec(std::size_t n) : n_(n) {
+    if (n > N) heap_.resize(n);
+  }
+  T* data() noexcept { return heap_.empty() ? inline_.data() : heap_.data(); }
+  T& operator[](std::size_t i) noexcept { return data()[i]; }
+  std::size_t size() const noexcept { return n_; }
+  void shrink(std::size_t n) noexcept { n_ = n; }  // only before any use past n
+  T* begin() noexcept { return data(); }
+  T* end() noexcept { return data() + n_; }
+
+ private:
+  std::size_t n_;
+  std::array<T, N> inline_{};
+  std::vector<T> heap_;
+};
+
 // Locks a set of channels in address order (each once), as Go's sellock.
 class lock_set {
  public:
-  explicit lock_set(std::span<chan_core* const> cs) : order_(cs.begin(), cs.end()) {
+  explicit lock_set(std::span<chan_core* const> cs) : order_(cs.size()) {
+    std::copy(cs.begin(), cs.end(), order_.begin());
     std::sort(order_.begin(), order_.end());
-    order_.erase(std::unique(order_.begin(), order_.end()), order_.end());
+    order_.shrink(
+        static_cast<std::size_t>(std::unique(order_.begin(), order_.end()) - order_.begin()));
   }
   void lock() noexcept {
     for (chan_core* c : order_) c->lock();
   }
   void unlock() noexcept {
-    for (auto it = order_.rbegin(); it != order_.rend(); ++it) (*it)->unlock();
+    for (std::size_t i = order_.size(); i > 0; --i) order_[i - 1]->unlock();
   }
 
  private:
-  std::vector<chan_core*> order_;
+  small_vec<chan_core*, 8> order_;
 };
 
 // Waits until the operation owning st is claimed or its deadline passes. Returns false on
@@ -350,28 +374,30 @@ bool chan_closed(const chan_core* c) noexcept { return c->closed(); }
 select_outcome select_impl(std::span<select_case> cases, bool has_default, deadline d) noexcept {
   const std::size_t n = cases.size();
   // Poll order: a uniformly random permutation of the enabled cases (Fisher-Yates).
-  std::vector<std::size_t> order;
-  std::vector<chan_core*> chans;
-  order.reserve(n);
-  chans.reserve(n);
+  small_vec<std::size_t, 8> order(n);
+  small_vec<chan_core*, 8> chans(n);
+  std::size_t enabled = 0;
   for (std::size_t i = 0; i < n; ++i) {
     if (cases[i].c == nullptr) continue;
-    order.push_back(i);
-    chans.push_back(cases[i].c);
+    order[enabled] = i;
+    chans[enabled] = cases[i].c;
+    ++enabled;
   }
+  order.shrink(enabled);
+  chans.shrink(enabled);
   for (std::size_t i = order.size(); i > 1; --i) {
     std::size_t j = static_cast<std::size_t>(fast_rand() % i);
     std::swap(order[i - 1], order[j]);
   }
 
-  if (order.empty()) {
+  if (order.size() == 0) {
     // Only disabled cases (Go's select with nil channels): the default, or wait out d.
     if (has_default) return {n, op_status::not_ready};
     while (!d.passed()) runtime::park(d);
     return {n, op_status::timeout};
   }
 
-  lock_set locks(chans);
+  lock_set locks(std::span<chan_core* const>(chans.data(), chans.size()));
   locks.lock();
   for (std::size_t k : order) {
     select_case& sc = cases[k];
@@ -395,7 +421,7 @@ select_outcome select_impl(std::span<select_case> cases, bool has_default, deadl
 
   wait_state st;
   st.p = &runtime::current();
-  std::vector<waiter> ws(order.size());
+  small_vec<waiter, 8> ws(order.size());
   for (std::size_t i = 0; i < order.size(); ++i) {
     std::size_t k = order[i];
     ws[i].st = &st;

@@ -15,8 +15,8 @@
 #include <conduit/sync/mutex.hpp>
 #include <cstdio>
 #include <cstring>
+#include <list>
 #include <mutex>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,11 +35,13 @@ class echo_server {
 
   // Stops accepting, closes every open connection, joins every thread. Idempotent.
   void shutdown() {
-    (void)ln_.close();
+    (void)ln_.close();  // the accept loop ends with errc::closed
     if (accept_thread_.joinable()) accept_thread_.join();
     {
+      // Every accepted conn was registered by the accept loop, which has ended: closing
+      // them all wakes every handler's pending read with errc::closed.
       std::lock_guard<conduit::mutex> g(mu_);
-      for (net::conn* c : open_) (void)c->close();
+      for (net::conn& c : conns_) (void)c.close();
     }
     for (auto& t : handlers_) t.join();
     handlers_.clear();
@@ -55,15 +57,17 @@ class echo_server {
         }
         return;
       }
-      handlers_.emplace_back([this, c = std::move(*c)]() mutable { handle(c); });
+      std::lock_guard<conduit::mutex> g(mu_);
+      auto it = conns_.insert(conns_.end(), std::move(*c));
+      handlers_.emplace_back([this, it] {
+        handle(*it);
+        std::lock_guard<conduit::mutex> g2(mu_);
+        conns_.erase(it);  // closes it; under the lock, so shutdown never sees it half gone
+      });
     }
   }
 
-  void handle(net::conn& c) {
-    {
-      std::lock_guard<conduit::mutex> g(mu_);
-      open_.insert(&c);
-    }
+  static void handle(net::conn& c) {
     std::string who = c.remote_addr().to_string();
     std::printf("server: %s connected\n", who.empty() ? "an unnamed Unix socket" : who.c_str());
     std::byte buf[4096];
@@ -72,15 +76,13 @@ class echo_server {
       if (!r) break;
       if (auto [n, err] = c.write(std::span<const std::byte>(buf, *r)); err) break;
     }
-    std::lock_guard<conduit::mutex> g(mu_);
-    open_.erase(&c);  // under the lock: shutdown() never closes a conn being destroyed
   }
 
   net::listener ln_;
   std::thread accept_thread_;
-  std::vector<std::thread> handlers_;  // touched by the accept thread, then by shutdown
+  std::vector<std::thread> handlers_;  // the accept thread's, then shutdown's (after join)
   conduit::mutex mu_;
-  std::set<net::conn*> open_;
+  std::list<net::conn> conns_;  // guarded by mu_; stable addresses for the handlers
 };
 
 // The demo's client: sends lines and checks the echo.

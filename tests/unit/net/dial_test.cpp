@@ -30,6 +30,15 @@ std::string refused_address() {
   return a;
 }
 
+int int_option(const conn& c, int level, int name) {
+  auto fd = c.dup_fd();
+  EXPECT_TRUE(fd);
+  int v = -1;
+  socklen_t len = sizeof v;
+  EXPECT_EQ(::getsockopt(fd->get(), level, name, &v, &len), 0);
+  return v;
+}
+
 TEST(DialTest, ConnectsOverTcp4AndSetsNoDelayAndKeepAlive) {
   auto ln = listen("tcp4", "127.0.0.1:0");
   ASSERT_TRUE(ln) << ln.error().what();
@@ -37,10 +46,25 @@ TEST(DialTest, ConnectsOverTcp4AndSetsNoDelayAndKeepAlive) {
   ASSERT_TRUE(c) << c.error().what();
   EXPECT_EQ(c->network(), "tcp");
   EXPECT_EQ(c->remote_addr(), ln->addr());
-  // Check the options on a conn we just made (no other thread could close it).
-  auto* t = c->local_addr().as_tcp();
-  ASSERT_NE(t, nullptr);
-  EXPECT_TRUE(t->ip.is_loopback());
+  ASSERT_NE(c->local_addr().as_tcp(), nullptr);
+  EXPECT_TRUE(c->local_addr().as_tcp()->ip.is_loopback());
+  ln->set_deadline(deadline::after(10s));
+  auto a = ln->accept();
+  ASSERT_TRUE(a);
+  for (const conn* x : {&*c, &*a}) {
+    EXPECT_EQ(int_option(*x, IPPROTO_TCP, TCP_NODELAY), 1);
+    EXPECT_EQ(int_option(*x, SOL_SOCKET, SO_KEEPALIVE), 1);
+    EXPECT_EQ(int_option(*x, IPPROTO_TCP, TCP_KEEPIDLE), 15);
+    EXPECT_EQ(int_option(*x, IPPROTO_TCP, TCP_KEEPINTVL), 15);
+  }
+  dialer no_ka{.keep_alive = -1s};
+  auto quiet = no_ka.dial("tcp", ln->addr().to_string());
+  ASSERT_TRUE(quiet);
+  EXPECT_EQ(int_option(*quiet, SOL_SOCKET, SO_KEEPALIVE), 0);
+  auto t = tcp_conn::try_from(*c);
+  ASSERT_TRUE(t);
+  ASSERT_TRUE(t->set_no_delay(false));
+  EXPECT_EQ(int_option(*t, IPPROTO_TCP, TCP_NODELAY), 0);
 }
 
 TEST(DialTest, ConnectsOverTcp6WhenAvailable) {

@@ -304,22 +304,22 @@ std::shared_ptr<chan_core> make_chan_core(std::size_t capacity, const elem_ops* 
   return std::make_shared<chan_core>(capacity, ops);
 }
 
-op_status chan_send(chan_core* c, void* elem, bool block, deadline d) noexcept {
+namespace {
+
+// One send (is_send) or receive: try under the lock; if nothing can be done and the caller
+// may wait, queue a waiter and wait for a peer (or close) to claim it, or for the deadline.
+op_status chan_op(chan_core* c, void* elem, bool is_send, bool block, deadline d) noexcept {
   runtime::parker* wake = nullptr;
   c->lock();
-  op_status s = c->try_send_locked(elem, &wake);
+  op_status s = is_send ? c->try_send_locked(elem, &wake) : c->try_recv_locked(elem, &wake);
   if (s != op_status::not_ready) {
     c->unlock();
     if (wake != nullptr) wake->unpark();
     return s;
   }
-  if (!block) {
+  if (!block || d.passed()) {
     c->unlock();
-    return op_status::not_ready;
-  }
-  if (d.passed()) {
-    c->unlock();
-    return op_status::timeout;
+    return block ? op_status::timeout : op_status::not_ready;
   }
   wait_state st;
   st.p = &runtime::current();
@@ -327,43 +327,22 @@ op_status chan_send(chan_core* c, void* elem, bool block, deadline d) noexcept {
   w.st = &st;
   w.elem = elem;
   w.c = c;
-  c->enqueue_locked(&w, true);
+  c->enqueue_locked(&w, is_send);
   c->unlock();
   bool claimed = wait_claimed(
-      st, d, [&] { c->lock(); }, [&] { c->unlock(); }, [&] { c->dequeue_locked(&w, true); });
+      st, d, [&] { c->lock(); }, [&] { c->unlock(); }, [&] { c->dequeue_locked(&w, is_send); });
   if (!claimed) return op_status::timeout;
   return st.success ? op_status::ok : op_status::closed;
 }
 
+}  // namespace
+
+op_status chan_send(chan_core* c, void* elem, bool block, deadline d) noexcept {
+  return chan_op(c, elem, true, block, d);
+}
+
 op_status chan_recv(chan_core* c, void* out, bool block, deadline d) noexcept {
-  runtime::parker* wake = nullptr;
-  c->lock();
-  op_status s = c->try_recv_locked(out, &wake);
-  if (s != op_status::not_ready) {
-    c->unlock();
-    if (wake != nullptr) wake->unpark();
-    return s;
-  }
-  if (!block) {
-    c->unlock();
-    return op_status::not_ready;
-  }
-  if (d.passed()) {
-    c->unlock();
-    return op_status::timeout;
-  }
-  wait_state st;
-  st.p = &runtime::current();
-  waiter w;
-  w.st = &st;
-  w.elem = out;
-  w.c = c;
-  c->enqueue_locked(&w, false);
-  c->unlock();
-  bool claimed = wait_claimed(
-      st, d, [&] { c->lock(); }, [&] { c->unlock(); }, [&] { c->dequeue_locked(&w, false); });
-  if (!claimed) return op_status::timeout;
-  return st.success ? op_status::ok : op_status::closed;
+  return chan_op(c, out, false, block, d);
 }
 
 void chan_close(chan_core* c) noexcept { c->close(); }

@@ -76,7 +76,9 @@ std::size_t unpark_all(const void* key, std::uintptr_t token = kDefaultToken) no
 
 // Walks the waiters on key in FIFO order and wakes those for which filter(park_token)
 // returns unpark, until it returns stop; callback(result) runs under the lock and returns
-// the token all of them receive. Returns how many woke. Blocks: never.
+// the token all of them receive. The callback runs even when no waiter was chosen
+// (result.unparked == 0), so it may clear a "has waiters" bit. Returns how many woke.
+// Blocks: never.
 std::size_t unpark_filter(const void* key, internal::function_ref<filter_op(std::uintptr_t)> filter,
                           internal::function_ref<std::uintptr_t(unpark_result)> callback) noexcept;
 

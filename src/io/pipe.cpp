@@ -35,6 +35,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "runtime/spin.hpp"
+
 namespace conduit::internal {
 namespace {
 
@@ -44,24 +46,23 @@ struct wreq {
   std::size_t off;  // bytes consumed; written only by the reader holding kBusy
 };
 
-std::int64_t now_ns() noexcept {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now().time_since_epoch())
-      .count();
-}
-
-// Re-checks ready() for the runtime's spin budget. Returns true as soon as it holds.
+// Re-checks ready() while the runtime's adaptive spinner allows (at most the spin budget;
+// none at all for a thread whose recent spins failed, as on an oversubscribed machine).
+// Returns true as soon as it holds.
 template <class F>
 bool spin_until(F ready) noexcept {
-  const std::int64_t budget = runtime::spin_budget().count();
-  if (budget <= 0) return ready();
-  const std::int64_t start = now_ns();
-  for (;;) {
-    for (int i = 0; i < 32; ++i) {
-      if (ready()) return true;
+  if (ready()) return true;
+  runtime::detail::spinner sp = runtime::detail::spinner::begin();
+  while (sp.keep_going()) {
+    for (int i = 0; i < 8; ++i) {
+      if (ready()) {
+        sp.succeeded();
+        return true;
+      }
       runtime::cpu_relax();
     }
-    if (now_ns() - start >= budget) return ready();
   }
+  return ready();
 }
 
 }  // namespace

@@ -179,24 +179,22 @@ result<unique_fd> file::release() noexcept {
   if (!pfd_) return fail(errc::closed);
   const int fd = pfd_->fd();
   if (fd < 0) return fail(errc::closed);
-  int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (dup < 0) return fail_errno(errno);
+  auto dup = pfd_->control([fd] { return static_cast<ssize_t>(::fcntl(fd, F_DUPFD_CLOEXEC, 0)); });
+  if (!dup) return fail(dup.error());
+  unique_fd out(static_cast<int>(*dup));
   if (auto r = pfd_->close(); !r && r.error() == errc::closed) {
-    ::close(dup);  // lost a race with another close()
-    return fail(errc::closed);
+    return fail(errc::closed);  // lost a race with another close(); out is closed
   }
-  int fl = ::fcntl(dup, F_GETFL);
-  if (fl >= 0 && (fl & O_NONBLOCK) != 0) (void)::fcntl(dup, F_SETFL, fl & ~O_NONBLOCK);
-  return unique_fd(dup);
+  int fl = ::fcntl(out.get(), F_GETFL);
+  if (fl >= 0 && (fl & O_NONBLOCK) != 0) (void)::fcntl(out.get(), F_SETFL, fl & ~O_NONBLOCK);
+  return out;
 }
 
 result<std::size_t> file::buffer_size() const noexcept {
   if (!pfd_) return fail(errc::closed);
   const int fd = pfd_->fd();
   if (fd < 0) return fail(errc::closed);
-  int n = ::fcntl(fd, F_GETPIPE_SZ);
-  if (n < 0) return fail_errno(errno);
-  return static_cast<std::size_t>(n);
+  return pfd_->control([fd] { return static_cast<ssize_t>(::fcntl(fd, F_GETPIPE_SZ)); });
 }
 
 result<std::size_t> file::set_buffer_size(std::size_t bytes) noexcept {
@@ -204,9 +202,9 @@ result<std::size_t> file::set_buffer_size(std::size_t bytes) noexcept {
   const int fd = pfd_->fd();
   if (fd < 0) return fail(errc::closed);
   if (bytes > static_cast<std::size_t>(INT_MAX)) return fail_errno(EINVAL);
-  int n = ::fcntl(fd, F_SETPIPE_SZ, static_cast<int>(bytes));
-  if (n < 0) return fail_errno(errno);
-  return static_cast<std::size_t>(n);
+  return pfd_->control([fd, bytes] {
+    return static_cast<ssize_t>(::fcntl(fd, F_SETPIPE_SZ, static_cast<int>(bytes)));
+  });
 }
 
 result<pipe_pair> pipe() {

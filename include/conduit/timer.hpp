@@ -45,10 +45,13 @@ class timer {
 
   // The channel the time is delivered on (capacity 1).
   [[nodiscard]] const chan<clock::time_point>& c() const noexcept;
-  // Stops the timer. Returns true if this call stopped it before it fired, false if it had
-  // already fired or been stopped. Blocks: never.
+  // Stops the timer. Returns true if this call stopped it before its value was received
+  // (a fired timer whose value still sits in c() counts as active, and the value is
+  // dropped, as Go 1.23), false if it had been stopped or its value was received. So when it
+  // returns false, no value is left to receive. Blocks: never.
   bool stop() noexcept;
-  // Restarts the timer to fire after d. Returns true if it had been active. Blocks: never.
+  // Restarts the timer to fire after d, dropping an unreceived value. Returns true if it had
+  // been active, by the same rule as stop(). Blocks: never.
   bool reset(clock::duration d);
 
  private:

@@ -94,13 +94,14 @@ timer::~timer() {
 const chan<clock::time_point>& timer::c() const noexcept { return st_->ch; }
 bool timer::stop() noexcept {
   std::lock_guard<runtime::detail::word_lock> lk(st_->mu);
-  bool was = st_->active;
+  // Go 1.23: a fired timer whose value nobody received is still active (the value is dropped).
+  bool was = st_->active || st_->ch.size() > 0;
   st_->disarm();
   return was;
 }
 bool timer::reset(clock::duration d) {
   std::lock_guard<runtime::detail::word_lock> lk(st_->mu);
-  bool was = st_->active;
+  bool was = st_->active || st_->ch.size() > 0;
   st_->disarm();
   st_->schedule(internal::ns_after(d));
   return was;

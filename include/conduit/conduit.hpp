@@ -9,6 +9,12 @@
 #include <conduit/io/io.hpp>
 #include <conduit/io/pipe.hpp>
 #include <conduit/ipc/ipc_error.hpp>
+#include <conduit/ipc/message_queue.hpp>
+#include <conduit/ipc/named_semaphore.hpp>
+#include <conduit/ipc/process_cond.hpp>
+#include <conduit/ipc/process_mutex.hpp>
+#include <conduit/ipc/shared_memory.hpp>
+#include <conduit/ipc/shm_ring.hpp>
 #include <conduit/net/addr.hpp>
 #include <conduit/net/conn.hpp>
 #include <conduit/net/dial.hpp>

@@ -117,6 +117,7 @@ std::size_t run_select(deadline d, bool* timed_out, Cases&... cs) {
       ++arg;
     };
     (add(cs), ...);
+    (void)add;  // Go's empty select {}: no case uses it
   }
   select_outcome out = select_impl(std::span<select_case>(erased.data(), n), n_default != 0, d);
   if (out.status == op_status::timeout) {
@@ -139,6 +140,7 @@ std::size_t run_select(deadline d, bool* timed_out, Cases&... cs) {
     ++arg;
   };
   (dispatch(cs), ...);
+  (void)dispatch;
   return chosen_arg;
 }
 }  // namespace internal

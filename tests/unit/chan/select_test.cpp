@@ -175,5 +175,14 @@ TEST(SelectTest, ConcurrentSelectsNeverLoseOrDuplicate) {
   EXPECT_EQ(sum.load(), 2L * kEach * (kEach + 1) / 2);
 }
 
+// Go's empty select {}: no case ever becomes ready; bounded here by its deadline.
+TEST(SelectTest, EmptySelectWaitsOutItsDeadline) {
+  auto start = clock::now();
+  auto r = select_for(20ms);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), errc::timeout);
+  EXPECT_GE(clock::now() - start, 20ms);
+}
+
 }  // namespace
 }  // namespace conduit
